@@ -11,10 +11,12 @@ import email.utils
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from distil.errors import ModelError, TransientModelError, UsageError
 from distil.types import Message
-from distil_builtin.models.api import ApiModel
+from distil_builtin.models.api import ApiModel, share_tokens
 from distil_builtin.models.litellm_api import LiteLLMModel
 from distil_builtin.models.openai_api import OpenAIModel
 from tests.loopback import LoopbackServer, Reply
@@ -246,3 +248,51 @@ def test_cache_identity_names_the_server_not_the_key(loopback_server):
     identity = make("openai", loopback_server).cache_identity()
     assert identity["base_url"] == loopback_server.url
     assert KEY not in str(identity)
+
+
+# -- several choices from one request (the API's `n`) ----------------------------------------
+def complete_n(model: ApiModel, n: int, params=None):
+    async def go():
+        try:
+            return await model.complete_n(HI, n, params)
+        finally:
+            await model.aclose()
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_n_choices_come_back_with_the_usage_shared_out(provider, loopback_server):
+    texts = ["- one", "- a longer second answer", ""]
+    loopback_server.enqueue(Reply(texts, prompt_tokens=1000, completion_tokens=301))
+    model = make(provider, loopback_server)
+    assert model.supports_n()
+    got = complete_n(model, 3)
+    assert loopback_server.chat_requests[-1].json["n"] == 3
+    assert [c.text for c in got] == texts
+    # the prompt is paid once, on the first candidate; the output by length; nothing lost
+    assert [c.usage.prompt_tokens for c in got] == [1000, 0, 0]
+    shares = [c.usage.completion_tokens for c in got]
+    assert sum(shares) == 301 and shares[1] > shares[0] > shares[2] == 0
+    assert sum(c.cost for c in got) == pytest.approx(1000 * 0.15e-6 + 301 * 0.60e-6)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_content_filtered_choice_is_dropped_and_an_all_filtered_answer_fails(
+        provider, loopback_server):
+    loopback_server.enqueue(Reply([None, None], finish_reason="content_filter"))
+    with pytest.raises(ModelError, match="content filter"):
+        complete_n(make(provider, loopback_server), 2)
+
+
+def test_litellm_asks_for_n_only_where_the_provider_takes_it():
+    assert LiteLLMModel(model="openai/gpt-4o-mini").supports_n()
+    assert not LiteLLMModel(model="anthropic/claude-sonnet-4-5").supports_n()
+
+
+@given(st.integers(0, 10_000), st.lists(st.integers(0, 500), min_size=1, max_size=8))
+def test_shared_out_tokens_add_up_and_follow_the_lengths(total, lengths):
+    shares = share_tokens(total, lengths)
+    assert sum(shares) == total and all(s >= 0 for s in shares)
+    weights = lengths if any(lengths) else [1] * len(lengths)
+    for share, weight in zip(shares, weights):
+        assert abs(share - total * weight / sum(weights)) < 1  # off by at most the rounding

@@ -75,22 +75,64 @@ class ApiModel(Model, abc.ABC):
                           finish_reason=finish_reason, model=response_model or self.model,
                           raw=raw)
 
+    def build_choices(self, choices: Sequence[tuple[str | None, str | None]], *,
+                      prompt_tokens: Any, completion_tokens: Any, response_model: str | None,
+                      latency: float, raw: Mapping[str, Any] | None) -> list[Completion]:
+        """One Completion per `(text, finish_reason)` choice of a single response.
+
+        The response reports usage for the whole request, so it is shared out: the prompt,
+        paid once, goes to the first candidate; the output tokens go in proportion to each
+        candidate's length (the largest remainders get the odd tokens). The candidates' costs
+        then add up to what the request cost. A content-filtered choice with no text is
+        dropped; if every choice was, that is the failure `build_completion` raises.
+        """
+        kept = [(t, f) for t, f in choices if not (f == "content_filter" and not t)]
+        if not kept:
+            kept = list(choices[:1])  # raises below, naming the content filter
+        shares = share_tokens(_count(completion_tokens), [len(t or "") for t, _ in kept])
+        return [
+            self.build_completion(
+                text=text, finish_reason=finish, prompt_tokens=_count(prompt_tokens) if i == 0
+                else 0, completion_tokens=share, response_model=response_model,
+                latency=latency, raw=raw if i == 0 else None)
+            for i, ((text, finish), share) in enumerate(zip(kept, shares))
+        ]
+
+    def supports_n(self) -> bool:
+        return True
+
     def estimate_cost(self, messages: Sequence[Message],
                       params: Mapping[str, Any] | None = None) -> float | None:
-        """An upper-ish estimate for `--max-cost`: ~4 characters per prompt token, and the
-        answer at its `max_tokens` cap (1,024 tokens when no cap is set)."""
+        """An upper-ish estimate for `--max-cost`: ~4 characters per prompt token, and each of
+        the `n` answers at its `max_tokens` cap (1,024 tokens when no cap is set)."""
         from distil.engine.limits import estimate_tokens
 
         rates = rates_for(self.model, self.prices)
         if rates is None:
             return None
-        cap = self.request_params(params).get("max_tokens") or 1024
+        sent = self.request_params(params)
+        cap = int(sent.get("max_tokens") or 1024) * int(sent.get("n") or 1)
         prompt = estimate_tokens(messages, 0)
-        return rates.cost(Usage(prompt, int(cap)))
+        return rates.cost(Usage(prompt, cap))
 
     def cache_identity(self) -> Mapping[str, Any]:
         # A different server may answer differently; the key is not part of the identity.
         return {"plugin": self.plugin_name, "model": self.model, "base_url": self.base_url}
+
+
+def share_tokens(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` split in proportion to `weights` (evenly when all are 0), summing to `total`."""
+    if not weights:
+        return []
+    if not any(weights):
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    shares = [int(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: shares[i] - exact[i])
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def _count(value: Any) -> int:

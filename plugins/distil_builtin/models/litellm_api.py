@@ -35,6 +35,19 @@ class LiteLLMModel(ApiModel):
 
     async def complete(self, messages: Sequence[Message],
                        params: Mapping[str, Any] | None = None) -> Completion:
+        return (await self._request(messages, self.request_params(params)))[0]
+
+    async def complete_n(self, messages: Sequence[Message], n: int,
+                         params: Mapping[str, Any] | None = None) -> list[Completion]:
+        return await self._request(messages, {**self.request_params(params), "n": n})
+
+    def supports_n(self) -> bool:
+        """Whether litellm sends `n` to this provider (Anthropic, for one, has no `n`)."""
+        return _provider_takes_n(self.model)
+
+    async def _request(self, messages: Sequence[Message],
+                       params: dict[str, Any]) -> list[Completion]:
+        """One `acompletion` call; a Completion per choice (usage shared out)."""
         litellm = load_litellm()
         key = self.read_api_key()
         extra: dict[str, Any] = {}
@@ -46,7 +59,7 @@ class LiteLLMModel(ApiModel):
         try:
             response = await litellm.acompletion(
                 model=self.model, messages=self.wire_messages(messages), timeout=self.timeout,
-                num_retries=0, **extra, **self.request_params(params))
+                num_retries=0, **extra, **params)
         except Exception as exc:
             error = to_model_error(exc, who=self.display_name, timeout=self.timeout, secret=key)
             if error is None:
@@ -56,18 +69,25 @@ class LiteLLMModel(ApiModel):
         choices = getattr(response, "choices", None)
         if not choices:
             raise malformed(self.display_name, "no choices in the response")
-        choice = choices[0]
-        message = getattr(choice, "message", None)
         usage = getattr(response, "usage", None)
-        return self.build_completion(
-            text=getattr(message, "content", None),
-            finish_reason=getattr(choice, "finish_reason", None),
+        return self.build_choices(
+            [(getattr(getattr(c, "message", None), "content", None),
+              getattr(c, "finish_reason", None)) for c in choices],
             prompt_tokens=getattr(usage, "prompt_tokens", 0),
             completion_tokens=getattr(usage, "completion_tokens", 0),
             response_model=getattr(response, "model", None),
             latency=latency,
             raw=_raw(response),
         )
+
+
+@functools.cache
+def _provider_takes_n(model: str) -> bool:
+    litellm = load_litellm()
+    try:
+        return "n" in (litellm.get_supported_openai_params(model=model) or ())
+    except Exception:  # an unknown provider string: ask one candidate per request
+        return False
 
 
 @functools.cache
@@ -78,7 +98,7 @@ def load_litellm() -> Any:
         import litellm
     except ImportError:
         raise UsageError("the litellm model needs the litellm package: "
-                         "pip install 'litellm>=1.83.0,<1.110'") from None
+                         "pip install 'litellm>=1.83.0,<1.107'") from None
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
     return litellm
 

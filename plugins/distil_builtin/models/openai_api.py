@@ -43,10 +43,18 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
 
     async def complete(self, messages: Sequence[Message],
                        params: Mapping[str, Any] | None = None) -> Completion:
+        return (await self._request(messages, self.request_params(params)))[0]
+
+    async def complete_n(self, messages: Sequence[Message], n: int,
+                         params: Mapping[str, Any] | None = None) -> list[Completion]:
+        return await self._request(messages, {**self.request_params(params), "n": n})
+
+    async def _request(self, messages: Sequence[Message],
+                       params: dict[str, Any]) -> list[Completion]:
+        """One chat completion request; a Completion per choice (usage shared out)."""
         key = self.read_api_key()
         client = self._client_for(key or NO_KEY)
-        kwargs = _split_extra_body(self.request_params(params),
-                                   client.chat.completions.create)
+        kwargs = _split_extra_body(params, client.chat.completions.create)
         started = time.perf_counter()
         try:
             response = await client.chat.completions.create(
@@ -60,11 +68,10 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
         choices = getattr(response, "choices", None)
         if not choices:  # the SDK hands back text when a body is not JSON
             raise malformed(self.display_name, "no choices in the response")
-        choice = choices[0]
         usage = getattr(response, "usage", None)
-        return self.build_completion(
-            text=getattr(choice.message, "content", None) if choice.message else None,
-            finish_reason=choice.finish_reason,
+        return self.build_choices(
+            [(getattr(c.message, "content", None) if c.message else None, c.finish_reason)
+             for c in sorted(choices, key=lambda c: getattr(c, "index", 0) or 0)],
             prompt_tokens=getattr(usage, "prompt_tokens", 0),
             completion_tokens=getattr(usage, "completion_tokens", 0),
             response_model=getattr(response, "model", None),

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from distil.engine.attempts import DocumentAttempts
 from distil.engine.cache import cache_key
 from distil.engine.outcome import record_outcome
 from distil.engine.progress import StageProgress, stage_progress
@@ -132,16 +133,13 @@ class BatchGeneration:
         try:
             constraints = self.runner.constraints_for(doc)
             prompt = render_prompt(self.runner.recipe.spec.prompt, doc)
-            ids: dict[tuple[int, int], int] = {}  # (restart, round) -> stored attempt id
-
-            async def attempt(messages, restart, round_, params=None):
-                attempt_id, result = await self._attempt(doc, tuple(messages), restart, round_,
-                                                         params)
-                ids[(result.restart, result.round)] = attempt_id
-                return result
-
+            # Candidates of best_of_n travel as separate lines of the same batch job.
+            attempt = DocumentAttempts(
+                lambda messages, restart, round_, params:
+                self._attempt(doc, tuple(messages), restart, round_, params))
             attempts = await self.strategy.solve(doc, prompt, attempt, self.model, constraints)
-            status, cost = record_outcome(self.store, self.strategy, doc.id, split, attempts, ids)
+            status, cost = record_outcome(self.store, self.strategy, doc.id, split, attempts,
+                                          attempt.ids)
             bar.advance(cost=cost, **{status: 1})
         finally:
             self.active -= 1

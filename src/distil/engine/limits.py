@@ -20,10 +20,12 @@ from distil.types import Message
 WINDOW = 60.0
 
 
-def estimate_tokens(messages: Sequence[Message], max_tokens: int | None) -> int:
-    """A cheap upper-ish estimate: ~4 characters per token for the prompt, plus the answer cap."""
+def estimate_tokens(messages: Sequence[Message], max_tokens: int | None,
+                    answers: int = 1) -> int:
+    """A cheap upper-ish estimate: ~4 characters per token for the prompt, plus the answer cap
+    for each of `answers` answers (a request with the API's `n`)."""
     prompt = sum(len(m.content) for m in messages) // 4 + 4 * len(messages)
-    return prompt + (max_tokens or 256)
+    return prompt + (max_tokens or 256) * answers
 
 
 class RateLimiter:

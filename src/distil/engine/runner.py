@@ -18,6 +18,7 @@ from typing import Any
 
 from distil import __version__
 from distil.confirm import assume_yes
+from distil.engine.attempts import DocumentAttempts
 from distil.engine.budget import Budget
 from distil.engine.cache import ResponseCache, cache_key
 from distil.engine.limits import RateLimiter, estimate_tokens
@@ -58,6 +59,21 @@ class RunOptions:
     cache_dir: Path | None = None     # default: distil.engine.cache.default_cache_dir()
     max_cost: float | None = None     # USD budget for this run (earlier spending included)
     yes: bool = False                 # confirm paid work (e.g. a fine-tuning job) without asking
+
+
+def _seeded(model: Model, params: Mapping[str, Any] | None, restart: int) -> dict[str, Any]:
+    """The call's params; a fresh conversation (restart > 0) gets its own seed, seed + restart,
+    so it does not repeat the first."""
+    call_params: dict[str, Any] = dict(params or {})
+    seed = model.params.get("seed")
+    if restart and isinstance(seed, int) and "seed" not in call_params:
+        call_params["seed"] = seed + restart
+    return call_params
+
+
+def _total_cost(completions: Sequence[Completion]) -> float | None:
+    costs = [c.cost for c in completions if c.cost is not None]
+    return sum(costs) if costs else None
 
 
 class Runner:
@@ -125,10 +141,7 @@ class Runner:
         In order: the run store (a request this run already made is not made again), the
         budget, the response cache, then the model itself through rate limits and retries.
         """
-        call_params: dict[str, Any] = dict(params or {})
-        seed = model.params.get("seed")
-        if restart and isinstance(seed, int) and "seed" not in call_params:
-            call_params["seed"] = seed + restart  # a fresh conversation must not repeat itself
+        call_params = _seeded(model, params, restart)
         identity = {**model.cache_identity(), "params": model.params}
         key = request_key(identity, messages, call_params)
         found = self.store.find_attempt(stage, label, doc.id, restart, round_, key)
@@ -136,48 +149,126 @@ class Runner:
             return found
         use_cache = self.cache is not None and model.cacheable
         ckey = cache_key(identity, messages, call_params, restart, round_) if use_cache else ""
-        completion = self.cache.get(ckey) if use_cache else None
+        return await self._answer(stage, label, model, doc, messages, restart, round_,
+                                  call_params, constraints, key, ckey)
+
+    async def _answer(self, stage: str, label: str, model: Model, doc: Document,
+                      messages: Sequence[Message], restart: int, round_: int,
+                      params: dict[str, Any], constraints: ConstraintSet, key: str, ckey: str
+                      ) -> tuple[int, Attempt]:
+        """The cache (when `ckey`), else one paid request; judged and committed."""
+        completion = self._cached(ckey)
         error: str | None = None
-        if completion is not None:  # served from the cache: this run paid nothing for it
-            completion = replace(completion, cost=0.0 if completion.cost is not None else None)
-            self.cache_hits += 1
-        else:
-            reserved = self.budget.reserve(model, messages, call_params)
-            try:
-                completion = await self._complete(model, messages, call_params, doc)
-            except ModelError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            finally:
-                self.budget.settle(reserved, completion.cost if completion else None)
-            if completion is not None and use_cache:
+        if completion is None:
+            fresh, error = await self._paid(model, messages, params, doc)
+            completion = fresh[0] if fresh else None
+            if completion is not None and ckey:
                 self.cache.put(ckey, completion)
         verdicts = constraints.check(completion.text, doc) if completion is not None else ()
         attempt = Attempt(doc.id, restart, round_, tuple(messages), completion, verdicts, error)
         attempt_id = self.store.add_attempt(stage, label, key, attempt)  # committed first
         return attempt_id, attempt
 
+    def _cached(self, ckey: str) -> Completion | None:
+        """The cached answer for `ckey` ('' when not caching), costing this run nothing."""
+        completion = self.cache.get(ckey) if ckey and self.cache is not None else None
+        if completion is None:
+            return None
+        self.cache_hits += 1
+        return replace(completion, cost=0.0 if completion.cost is not None else None)
+
+    async def _paid(self, model: Model, messages: Sequence[Message], params: dict[str, Any],
+                    doc: Document, n: int | None = None) -> tuple[list[Completion], str | None]:
+        """A request within the budget: its completions (n of them at most, or one), or no
+        completions and the failure's reason."""
+        asked = params if n is None else {**params, "n": n}
+        reserved = self.budget.reserve(model, messages, asked)
+        fresh: list[Completion] = []
+        try:
+            result = await self._complete(model, messages, params, doc, n=n)
+            fresh = [result] if n is None else result
+        except ModelError as exc:
+            return [], f"{type(exc).__name__}: {exc}"
+        finally:
+            self.budget.settle(reserved, _total_cost(fresh))
+        return fresh, None
+
+    async def request_many(self, stage: str, label: str, model: Model, doc: Document,
+                           messages: Sequence[Message], n: int, params: Mapping[str, Any] | None,
+                           constraints: ConstraintSet) -> list[tuple[int, Attempt]]:
+        """`n` candidates (restarts 0..n-1, round 0) from one request with the API's `n`.
+
+        Same order as `request`, per candidate: the run store, the cache, then the model,
+        asked once for all candidates still missing. The candidates one response brought are
+        committed together. A server that returned fewer choices than asked (some ignore `n`)
+        is asked for the rest one by one, each with its own seed.
+        """
+        call_params: dict[str, Any] = dict(params or {})
+        identity = {**model.cache_identity(), "params": model.params}
+        keys = [request_key(identity, messages, {**call_params, "n": n, "_choice": i})
+                for i in range(n)]
+        done: dict[int, tuple[int, Attempt]] = {}
+        for i in range(n):
+            found = self.store.find_attempt(stage, label, doc.id, i, 0, keys[i])
+            if found is not None:
+                done[i] = found
+        use_cache = self.cache is not None and model.cacheable
+        ckeys = [cache_key(identity, messages, {**call_params, "n": n}, i, 0) if use_cache
+                 else "" for i in range(n)]
+        got: dict[int, Completion] = {}
+        for i in range(n):
+            cached = self._cached(ckeys[i]) if i not in done else None
+            if cached is not None:
+                got[i] = cached
+        missing = [i for i in range(n) if i not in done and i not in got]
+        error: str | None = None
+        if missing:
+            fresh, error = await self._paid(model, messages, call_params, doc, n=len(missing))
+            for i, completion in zip(missing, fresh):
+                got[i] = completion
+                if use_cache:
+                    self.cache.put(ckeys[i], completion)
+        failed = missing if error else []
+        attempts = [Attempt(doc.id, i, 0, tuple(messages), got.get(i),
+                            constraints.check(got[i].text, doc) if i in got else (),
+                            error if i in failed else None)
+                    for i in sorted([*got, *failed])]
+        ids = self.store.add_attempts(stage, label, [(keys[a.restart], a) for a in attempts])
+        done.update({a.restart: (attempt_id, a) for attempt_id, a in zip(ids, attempts)})
+        short = [i for i in missing if i not in got and not error]
+        rest = await asyncio.gather(*(  # asked one by one, each with its own seed
+            self._answer(stage, label, model, doc, messages, i, 0, _seeded(model, call_params, i),
+                         constraints, keys[i], ckeys[i]) for i in short))
+        done.update(zip(short, rest))
+        return [done[i] for i in range(n)]
+
     async def _complete(self, model: Model, messages: Sequence[Message],
-                        params: dict[str, Any], doc: Document) -> Completion:
+                        params: dict[str, Any], doc: Document, n: int | None = None) -> Any:
+        """One request through the model's slot, rate limiter and retries: a Completion, or
+        with `n` a list of up to n Completions (`Model.complete_n`)."""
         if model.wants_doc_id:  # e.g. replay, which looks answers up by document id
             params = {**params, DOC_ID_PARAM: doc.id}
         slot = self._model_slot(model)
         limiter = self._limiter(model)
         policy = RetryPolicy(attempts=model.retries + 1, base_delay=model.retry_base_delay)
 
-        async def send() -> Completion:
+        async def send() -> Any:
             entry = None
             if limiter is not None:
                 max_tokens = params.get("max_tokens", model.params.get("max_tokens"))
-                entry = await limiter.acquire(estimate_tokens(messages, max_tokens))
+                entry = await limiter.acquire(estimate_tokens(messages, max_tokens, n or 1))
             started = time.perf_counter()
-            result = await model.complete(messages, params)
+            if n is None:
+                result = [await model.complete(messages, params)]
+            else:
+                result = await model.complete_n(messages, n, params)
             if entry is not None:
-                limiter.settle(entry, result.usage.total_tokens)
-            if not result.latency:
-                result = replace(result, latency=time.perf_counter() - started)
-            return result
+                limiter.settle(entry, sum(c.usage.total_tokens for c in result))
+            latency = time.perf_counter() - started
+            result = [c if c.latency else replace(c, latency=latency) for c in result]
+            return result[0] if n is None else result[:n]
 
-        async def call() -> Completion:
+        async def call() -> Any:
             # The slot first, then the rate limiter: the limiter's clock must read when the
             # request is sent, not when it started queueing for a slot (else requests admitted
             # over a minute could all be sent in the next one).
@@ -221,17 +312,19 @@ class Runner:
                 async with sem:
                     constraints = self.constraints_for(doc)
                     prompt = render_prompt(recipe.spec.prompt, doc)
-                    ids: dict[tuple[int, int], int] = {}  # (restart, round) -> stored attempt id
 
-                    async def attempt(messages, restart, round_, params=None):
-                        attempt_id, result = await self.request(
-                            GENERATE, "teacher", model, doc, messages, restart, round_, params,
-                            constraints)
-                        ids[(result.restart, result.round)] = attempt_id
-                        return result
+                    def one(messages, restart, round_, params):
+                        return self.request(GENERATE, "teacher", model, doc, messages, restart,
+                                            round_, params, constraints)
 
+                    def many(messages, n, params):
+                        return self.request_many(GENERATE, "teacher", model, doc, messages, n,
+                                                 params, constraints)
+
+                    attempt = DocumentAttempts(one, many if model.supports_n() else None)
                     attempts = await strategy.solve(doc, prompt, attempt, model, constraints)
-                    status, cost = record_outcome(self.store, strategy, doc.id, split, attempts, ids)
+                    status, cost = record_outcome(self.store, strategy, doc.id, split, attempts,
+                                                  attempt.ids)
                     bar.advance(cost=cost, **{status: 1})
 
             await gather_all(one(s, d) for s, d in todo)

@@ -90,6 +90,21 @@ class RunStore:
 
     # -- attempts -------------------------------------------------------------------------
     def add_attempt(self, stage: str, model: str, key: str, attempt: Attempt) -> int:
+        return self._insert_attempt(stage, model, key, attempt)
+
+    def add_attempts(self, stage: str, model: str,
+                     keyed: Sequence[tuple[str, Attempt]]) -> list[int]:
+        """Several attempts from one paid request, committed together or not at all."""
+        self.db.execute("BEGIN")
+        try:
+            ids = [self._insert_attempt(stage, model, key, a) for key, a in keyed]
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return ids
+
+    def _insert_attempt(self, stage: str, model: str, key: str, attempt: Attempt) -> int:
         c = attempt.completion
         cur = self.db.execute(
             "INSERT INTO attempts (stage, model, doc_id, restart, round, request_key, messages,"

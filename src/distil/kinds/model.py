@@ -51,6 +51,21 @@ class Model(Plugin, abc.ABC):
                        params: Mapping[str, Any] | None = None) -> Completion:
         """Answer `messages`; raise `distil.errors.ModelError` on a failure that retrying won't fix."""
 
+    def supports_n(self) -> bool:
+        """True when one request can return several candidates (the API's `n`)."""
+        return False
+
+    async def complete_n(self, messages: Sequence[Message], n: int,
+                         params: Mapping[str, Any] | None = None) -> list[Completion]:
+        """Up to `n` candidates from one request; only called when `supports_n()`.
+
+        May return fewer than asked (some OpenAI-compatible servers ignore `n`); the engine
+        asks for the rest one by one. Usage and cost are split across the candidates so that
+        their sum is what the request cost: the prompt on the first, the output in proportion
+        to each candidate's length.
+        """
+        raise NotImplementedError(f"{self.display_name} does not answer with several choices")
+
     def estimate_cost(self, messages: Sequence[Message],
                       params: Mapping[str, Any] | None = None) -> float | None:
         """Upper estimate in USD of one request, for `--max-cost`; None when unknown."""

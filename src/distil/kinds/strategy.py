@@ -18,6 +18,14 @@ class AttemptFn(Protocol):
     def __call__(self, messages: Sequence[Message], restart: int, round: int,
                  params: Mapping[str, Any] | None = None) -> Awaitable[Attempt]: ...
 
+    def many(self, messages: Sequence[Message], n: int,
+             params: Mapping[str, Any] | None = None) -> Awaitable[list[Attempt]]:
+        """`n` fresh candidates for the same messages (restarts 0..n-1, round 0).
+
+        Where the model can answer with several choices (the API's `n`), they come from one
+        request, whose prompt is paid for once; otherwise from n parallel requests."""
+        ...
+
 
 class Strategy(Plugin, abc.ABC):
     """Drives attempts for one document until one is accepted or the budget is spent."""
