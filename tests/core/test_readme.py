@@ -22,3 +22,9 @@ def test_readme_has_exactly_two_setup_commands():
 def test_ci_runs_the_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert readme_commands()[1] in ci
+
+
+def test_the_docs_home_page_shows_the_readme_quickstart_command():
+    index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    quick = index.split("## Quick start", 1)[1]
+    assert re.findall(r"```bash\n(.+?)\n```", quick)[0] == readme_commands()[0]
