@@ -1,8 +1,8 @@
 """Every `distil ...` command shown in the README and docs names a real command and real options.
 
-Commands that need an API key, a download or minutes of a local model cannot all run in the
-test suite; the ones that can are run by the tests of their area. This test makes sure no page
-shows a command or an option that does not exist.
+This is the quick, static half: no page shows a command or an option (the bracketed ones of a
+synopsis included) that does not exist. tests/core/test_docs_commands_run.py runs every one of
+these commands, offline, and checks what it does; the parsing here (`command_lines`) is shared.
 """
 
 import re
@@ -35,16 +35,43 @@ def shell_blocks(text: str) -> list[str]:
     return blocks
 
 
+def block_lines(block: str) -> list[str]:
+    """The block's lines, `$ ` prompts removed, with a synopsis wrapped onto indented lines that
+    start with an option (`    [--no-cache] ...`) joined back onto its command."""
+    lines: list[str] = []
+    for raw in block.splitlines():
+        line = raw.strip().removeprefix("$ ")
+        wrapped = raw[:1].isspace() and line.startswith(("[", "-"))
+        if wrapped and lines and "distil " in lines[-1]:
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+    return lines
+
+
+def command_parts(line: str) -> list[str]:
+    """The `distil ...` commands of one shell line: split at `&&` and at pipes (` | `, with
+    spaces; `a|b` without spaces is a synopsis's choice and stays)."""
+    parts = (part.strip() for part in re.split(r"&&| \| ", line))
+    return [part for part in parts if part.startswith("distil ")]
+
+
+def normalise(command: str) -> str:
+    """A command as a page means it: no `# comment`, no trailing description (the README's
+    synopsis, after three or more spaces), single spaces."""
+    command = re.split(r"\s+#\s", command, maxsplit=1)[0]
+    command = re.split(r"\s{3,}", command, maxsplit=1)[0]
+    return " ".join(command.split())
+
+
 def command_lines() -> list[tuple[str, str]]:
+    """(page, command) for every `distil ...` command in a shell block of the README or docs."""
     out = []
     for page in PAGES:
         for block in shell_blocks(page.read_text(encoding="utf-8")):
-            for line in block.splitlines():
-                line = line.strip().removeprefix("$ ")
-                for part in re.split(r"&&|\|", line):
-                    part = part.strip()
-                    if part.startswith("distil ") and not part.startswith("distil-"):
-                        out.append((page.relative_to(ROOT).as_posix(), part))
+            for line in block_lines(block):
+                for part in command_parts(line):
+                    out.append((page.relative_to(ROOT).as_posix(), part))
     return out
 
 
@@ -66,7 +93,7 @@ def test_docs_show_commands():
 @pytest.mark.parametrize("page,line", LINES, ids=[f"{p}:{line[:50]}" for p, line in LINES])
 def test_command_and_options_exist(page, line):
     _load_plugin_commands()
-    words = shlex.split(line.split("#", 1)[0])[1:]
+    words = shlex.split(normalise(line))[1:]
     if not words or words[0] in ("-h", "--help", "--version"):
         return
     command, rest = resolve(words)
@@ -75,6 +102,8 @@ def test_command_and_options_exist(page, line):
     known = {opt for p in command.params for opt in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
     known |= {"--help", "-h"}
     for word in rest:
-        if word.startswith("--") or (word.startswith("-") and len(word) == 2 and word != "-"):
-            name = word.split("=", 1)[0]
-            assert name in known, f"{page}: {line!r} uses {name}, not an option of the command"
+        # a synopsis writes optional parts in brackets and choices as `a|b` or `--x/--no-x`
+        for piece in re.split(r"[|/]", word.strip("[]")) if word.startswith("[") else [word]:
+            if piece.startswith("--") or (piece.startswith("-") and len(piece) == 2):
+                name = piece.split("=", 1)[0]
+                assert name in known, f"{page}: {line!r} uses {name}, not an option of it"

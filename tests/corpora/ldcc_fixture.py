@@ -9,7 +9,8 @@ nothing is taken from the real corpus. Only the layout follows the official dist
 
 `build_tarball(dest)` writes `dest/text/...` and packs it as `dest/ldcc-20140209.tar.gz`,
 byte-for-byte the same on every call (fixed times and owners, members in a fixed order that is
-deliberately not sorted, so readers must sort for themselves).
+deliberately not sorted, so readers must sort for themselves). `tarball_bytes(copies=n)` repeats
+every article n times under new numbers, for shipped recipes that sample hundreds of articles.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 TARBALL_NAME = "ldcc-20140209.tar.gz"
@@ -236,8 +237,16 @@ def _raw(article: FixtureArticle) -> bytes:
     return article.file_text().encode("utf-8")
 
 
-def files() -> dict[str, bytes]:
-    """Every file of the corpus, by its path inside the archive, in packing order."""
+# copy k of an article (k >= 1) is numbered `number + COPY_STEP * k`
+COPY_STEP = 10000
+
+
+def files(copies: int = 1) -> dict[str, bytes]:
+    """Every file of the corpus, by its path inside the archive, in packing order.
+
+    With `copies` > 1 each article appears that many times, the copies renumbered (and so
+    distinct documents to a reader), for recipes whose `sample` exceeds the 25 written here.
+    """
     out: dict[str, bytes] = {
         "text/README.txt": README.encode("utf-8"),
         "text/CHANGES.txt": CHANGES.encode("utf-8"),
@@ -245,7 +254,9 @@ def files() -> dict[str, bytes]:
     # reverse order: the reader may not rely on the archive being sorted
     for category in sorted(CATEGORY_COUNTS, reverse=True):
         for article in reversed([a for a in ARTICLES if a.category == category]):
-            out[f"text/{category}/{article.stem}.txt"] = _raw(article)
+            for k in range(copies):
+                copy = replace(article, number=article.number + COPY_STEP * k) if k else article
+                out[f"text/{category}/{copy.stem}.txt"] = _raw(copy)
         out[f"text/{category}/LICENSE.txt"] = license_text(category).encode("utf-8")
     return out
 
@@ -259,12 +270,12 @@ def write_text_dir(dest: Path) -> Path:
     return dest / "text"
 
 
-def tarball_bytes() -> bytes:
+def tarball_bytes(copies: int = 1) -> bytes:
     """The packed corpus, deterministic (fixed mtime, owner and gzip header)."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         dirs_done: set[str] = set()
-        for name, data in files().items():
+        for name, data in files(copies).items():
             parent = name.rsplit("/", 1)[0]
             if parent not in dirs_done:
                 for i in range(1, parent.count("/") + 2):

@@ -19,7 +19,8 @@ STAGE_NAMES = ("generate", "export", "train", "evaluate", "report")
 @click.option("--run-dir", type=click.Path(file_okay=False),
               help="Run directory (default: runs/<recipe name>/<timestamp>).")
 @click.option("--resume", "resume", type=click.Path(file_okay=False, exists=True),
-              help="Carry on a run that was stopped: nothing finished is redone.")
+              help="Carry on a run that was stopped: nothing finished is redone; its "
+                   "--limit is kept unless given again.")
 @click.option("--stage", "stages", multiple=True, type=click.Choice(STAGE_NAMES),
               help="Run only this stage (repeatable); the others read what is already saved.")
 @click.option("--limit", type=click.IntRange(min=1),
@@ -52,6 +53,8 @@ def command(recipe: str | None, run_dir: str | None, resume: str | None, stages:
         manifest = read_manifest(Path(resume))
         recipe = recipe or manifest["recipe_path"]
         run_dir = resume
+        if limit is None:  # carry on the run as it was started: the same documents
+            limit = manifest.get("limit")
     if not recipe:
         raise UsageError("give a RECIPE, or --resume RUN_DIR")
     loaded = load_recipe(recipe, plugins_dirs)

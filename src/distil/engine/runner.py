@@ -84,6 +84,9 @@ class Runner:
         self.run_dir = run_dir
         self.options = options or RunOptions()
         self.manifest = init_run_dir(run_dir, recipe)
+        if self.manifest.get("limit") != self.options.limit:  # what --resume carries on with
+            self.manifest["limit"] = self.options.limit
+            write_manifest(run_dir, self.manifest)
         self.store = RunStore(run_dir / STORE)
         self._splits: dict[str, list[Document]] | None = None
         self._doc_constraints: dict[str, ConstraintSet] = {}
