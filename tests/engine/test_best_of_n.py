@@ -8,6 +8,7 @@ the loopback server.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,6 @@ def test_a_rerun_is_served_by_the_cache_and_a_resume_by_the_store(loopback_serve
 
     # A run killed after the candidates were committed but before the outcome was: resuming
     # it without the cache finds every candidate in the store and pays for none again.
-    import sqlite3
     db = sqlite3.connect(tmp_path / "first" / "store.sqlite")
     db.execute("DELETE FROM outcomes")
     db.commit()

@@ -148,3 +148,26 @@ def test_ctrl_c_stops_cleanly_and_resume_completes(server, reference, tmp_path):
     assert manifest["stages"]["report"]["status"] == "done"
     assert manifest["stages"]["run"]["status"] == "done"
     assert manifest["finished"] is not None
+
+
+def test_resume_carries_on_with_the_limit_the_run_was_started_with(loopback_server, tmp_path):
+    loopback_server.responder = summary_reply
+    recipe = write_recipe(tmp_path, loopback_server.url, docs=20,
+                          split={"train": 10, "validation": 5, "test": 5})
+
+    def documents() -> int:
+        return rows(tmp_path / "run", "SELECT COUNT(*) FROM outcomes")[0][0]
+
+    def ok(*args: str) -> None:
+        out = distil(*args, cwd=tmp_path, env=env())
+        assert out.returncode == 0, out.stderr
+
+    ok("run", str(recipe), "--run-dir", "run", "--stage", "generate", "--limit", "2")
+    assert documents() == 4  # two of train, two of validation
+    ok("report", "run")  # a later command without --limit does not forget it
+    ok("run", "--resume", "run")
+    assert documents() == 4
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["models"]["teacher"][
+        "metrics"]["pass_rate"]["n"] == 2
+    ok("run", "--resume", "run", "--limit", "3")  # given again, it replaces the old one
+    assert documents() == 6

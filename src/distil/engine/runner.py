@@ -84,7 +84,10 @@ class Runner:
         self.run_dir = run_dir
         self.options = options or RunOptions()
         self.manifest = init_run_dir(run_dir, recipe)
-        if self.manifest.get("limit") != self.options.limit:  # what --resume carries on with
+        # The --limit a run was started with (or last given), for --resume to carry on with;
+        # re-rendering a report or running a stage without --limit leaves it as it was.
+        if "limit" not in self.manifest or self.options.limit not in (None,
+                                                                      self.manifest["limit"]):
             self.manifest["limit"] = self.options.limit
             write_manifest(run_dir, self.manifest)
         self.store = RunStore(run_dir / STORE)
