@@ -19,20 +19,27 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
-def shell_blocks(text: str) -> list[str]:
-    """The bodies of fenced blocks whose language is a shell (or unnamed, or text)."""
-    blocks, current, language = [], None, None
+SHELL_LANGUAGES = ("", "bash", "sh", "console", "text", "shell")
+
+
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """(language, body) of every fenced block of a page's text."""
+    blocks, current, language = [], None, ""
     for line in text.splitlines():
         fence = re.match(r"^\s*```(\w*)\s*$", line)
         if fence and current is None:
             current, language = [], fence.group(1)
         elif fence:
-            if language in ("", "bash", "sh", "console", "text", "shell"):
-                blocks.append("\n".join(current))
+            blocks.append((language, "\n".join(current)))
             current = None
         elif current is not None:
             current.append(line)
     return blocks
+
+
+def shell_blocks(text: str) -> list[str]:
+    """The bodies of fenced blocks whose language is a shell (or unnamed, or text)."""
+    return [body for language, body in code_blocks(text) if language in SHELL_LANGUAGES]
 
 
 def block_lines(block: str) -> list[str]:

@@ -45,7 +45,9 @@ import yaml
 from tests.core.test_docs_commands import (
     PAGES,
     ROOT,
+    SHELL_LANGUAGES,
     block_lines,
+    code_blocks,
     command_lines,
     command_parts,
     normalise,
@@ -187,24 +189,14 @@ BAD_JSONL = [
 
 
 # -- reading the pages -------------------------------------------------------------------------
-def code_blocks(page: str) -> list[tuple[str, str]]:
+def page_blocks(page: str) -> list[tuple[str, str]]:
     """(language, body) of every fenced block of a page."""
-    blocks, current, language = [], None, ""
-    for line in (ROOT / page).read_text(encoding="utf-8").splitlines():
-        fence = re.match(r"^\s*```(\w*)\s*$", line)
-        if fence and current is None:
-            current, language = [], fence.group(1)
-        elif fence:
-            blocks.append((language, "\n".join(current)))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return blocks
+    return code_blocks((ROOT / page).read_text(encoding="utf-8"))
 
 
 def shown_block(page: str, language: str, first_line: str) -> str:
     """The body of the one `language` block of `page` whose first line starts with `first_line`."""
-    found = [body for lang, body in code_blocks(page)
+    found = [body for lang, body in page_blocks(page)
              if lang == language and body.startswith(first_line)]
     assert len(found) == 1, f"{page}: expected one {language} block starting {first_line!r}"
     return found[0] + "\n"
@@ -212,7 +204,7 @@ def shown_block(page: str, language: str, first_line: str) -> str:
 
 def shown_output(page: str, line: str) -> str | None:
     """What `page` shows a `$ line` printing (the block's lines up to the next `$ `), if any."""
-    for _, body in code_blocks(page):
+    for _, body in page_blocks(page):
         lines = body.splitlines()
         for i, raw in enumerate(lines):
             if raw.strip() == f"$ {line}":
@@ -234,8 +226,8 @@ def docs_lines() -> list[DocsLine]:
     out = []
     for path in PAGES:
         page = path.relative_to(ROOT).as_posix()
-        for language, body in code_blocks(page):
-            if language not in ("", "bash", "sh", "console", "text", "shell"):
+        for language, body in page_blocks(page):
+            if language not in SHELL_LANGUAGES:
                 continue
             for line in block_lines(body):
                 for part in command_parts(line):

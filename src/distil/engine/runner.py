@@ -191,8 +191,7 @@ class Runner:
         reserved = self.budget.reserve(model, messages, asked)
         fresh: list[Completion] = []
         try:
-            result = await self._complete(model, messages, params, doc, n=n)
-            fresh = [result] if n is None else result
+            fresh = await self._complete(model, messages, params, doc, n=n)
         except ModelError as exc:
             return [], f"{type(exc).__name__}: {exc}"
         finally:
@@ -249,16 +248,17 @@ class Runner:
         return [done[i] for i in range(n)]
 
     async def _complete(self, model: Model, messages: Sequence[Message],
-                        params: dict[str, Any], doc: Document, n: int | None = None) -> Any:
-        """One request through the model's slot, rate limiter and retries: a Completion, or
-        with `n` a list of up to n Completions (`Model.complete_n`)."""
+                        params: dict[str, Any], doc: Document, n: int | None = None
+                        ) -> list[Completion]:
+        """One request through the model's slot, rate limiter and retries: its one Completion,
+        or with `n` up to n of them (`Model.complete_n`)."""
         if model.wants_doc_id:  # e.g. replay, which looks answers up by document id
             params = {**params, DOC_ID_PARAM: doc.id}
         slot = self._model_slot(model)
         limiter = self._limiter(model)
         policy = RetryPolicy(attempts=model.retries + 1, base_delay=model.retry_base_delay)
 
-        async def send() -> Any:
+        async def send() -> list[Completion]:
             entry = None
             if limiter is not None:
                 max_tokens = params.get("max_tokens", model.params.get("max_tokens"))
@@ -272,9 +272,9 @@ class Runner:
                 limiter.settle(entry, sum(c.usage.total_tokens for c in result))
             latency = time.perf_counter() - started
             result = [c if c.latency else replace(c, latency=latency) for c in result]
-            return result[0] if n is None else result[:n]
+            return result[: n or 1]
 
-        async def call() -> Any:
+        async def call() -> list[Completion]:
             # The slot first, then the rate limiter: the limiter's clock must read when the
             # request is sent, not when it started queueing for a slot (else requests admitted
             # over a minute could all be sent in the next one).
