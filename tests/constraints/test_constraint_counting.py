@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from distil_builtin.constraints.counting import measure, words
+from distil.text import measure, words
 
 FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # 👩‍👩‍👧
 

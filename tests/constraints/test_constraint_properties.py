@@ -8,8 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from distil.plugins import get_host
-from distil_builtin.constraints.bounds import tolerance_range
-from distil_builtin.constraints.counting import measure
+from distil.text import measure, tolerance_range
 
 from .conftest import make
 

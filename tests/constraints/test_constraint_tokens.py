@@ -1,8 +1,9 @@
-"""The `tokens` unit: counting through tiktoken, and the honest offline failure.
+"""The `tokens` unit: counting through tiktoken, offline from litellm's file, else a clear error.
 
 No test here reaches the network. The happy path swaps in a byte-level encoding built in the
-test (one token per UTF-8 byte); the offline path runs tiktoken's real loader with an empty
-cache directory and a `read_file` that fails the way a machine without network does.
+test (one token per UTF-8 byte); the offline paths run tiktoken's real loader with an empty
+cache directory and a `read_file` that fails the way a machine without network does, with and
+without the encoding file litellm ships (which `distil.text.tokens` loads first).
 """
 
 from __future__ import annotations
@@ -16,26 +17,32 @@ from pydantic import ValidationError
 
 from distil.errors import RecipeError, UsageError
 from distil.recipe import load_constraints_file
-from distil_builtin.constraints import counting
+from distil.text import measure, tokens
 
 
 @pytest.fixture
 def fresh_encodings(monkeypatch):
     """Forget every encoding loaded so far (ours and tiktoken's), before and after."""
-    counting.load_encoding.cache_clear()
+    tokens.require_encoding.cache_clear()
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
     yield
-    counting.load_encoding.cache_clear()
+    tokens.require_encoding.cache_clear()
 
 
 @pytest.fixture
-def offline(monkeypatch, tmp_path, fresh_encodings):
+def no_network(monkeypatch, tmp_path, fresh_encodings):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty-cache"))
 
-    def no_network(blobpath: str) -> bytes:
+    def fail(blobpath: str) -> bytes:
         raise requests.exceptions.ConnectionError(f"offline: cannot fetch {blobpath}")
 
-    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    monkeypatch.setattr(tiktoken.load, "read_file", fail)
+
+
+@pytest.fixture
+def offline(monkeypatch, no_network):
+    """No network, no cache and no file shipped in litellm: the encoding cannot be had."""
+    monkeypatch.setattr(tokens, "bundled_dir", lambda: None)
 
 
 @pytest.fixture
@@ -71,7 +78,14 @@ def test_offline_encoding_is_a_clear_error_when_the_constraint_is_built(build, o
 
 def test_offline_encoding_is_a_usage_error_at_check_time(offline):
     with pytest.raises(UsageError, match="could not get"):
-        counting.measure("text", "tokens")
+        measure("text", "tokens")
+
+
+def test_offline_the_tokens_unit_counts_exactly_with_the_file_litellm_ships(build, no_network):
+    assert tokens.bundled_file("o200k_base") is not None
+    c = build("char_count", max=1, unit="tokens")
+    assert c.check("hello world").measured["count"] == 2  # o200k_base: "hello", " world"
+    assert measure("hello world", "tokens") == 2
 
 
 def test_offline_encoding_in_a_constraints_file_names_file_and_line(tmp_path, offline):

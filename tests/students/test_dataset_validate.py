@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from distil.datasets import tokens
+from distil.text import tokens
 from distil.datasets.costs import default_epochs, estimate_fine_tune, training_price
 from distil.datasets.validate import (
     UnreadableDataset,

@@ -1,8 +1,9 @@
 """Built-in constraint plugins.
 
-One module per check; the shared rules live in `lines.py` (what a line and a bullet are),
-`counting.py` (length units) and `bounds.py` (ranges and signed distance). The reference for
-users is docs/constraints.md.
+One module per check. The rules they share are distil's own and live in the core, where
+third-party constraints reach them too: `distil.text` (length units, what a line and a bullet
+are, ranges and signed distance) and `distil.kinds.CountRange` (the count/min/max options).
+The reference for users is docs/constraints.md.
 """
 
 from distil.hookspecs import hookimpl

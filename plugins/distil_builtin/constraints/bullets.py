@@ -1,6 +1,6 @@
 """bullets: the output is a list of exactly `count` bullet lines and nothing else.
 
-Markers are those of `lines.py`: `-`, `*`, `・`, `･`, `•`, `●`, `1.`, `1)`, `１．`, `①`..`⑳`.
+Markers are those of `distil.text.lines`: `-`, `*`, `・`, `･`, `•`, `●`, `1.`, `1)`, `１．`, `①`..`⑳`.
 Empty lines are ignored; any other line without a marker is a "non-bullet line".
 
 Distance: `found - count` when every line is a bullet (negative when bullets are missing);
@@ -16,9 +16,8 @@ from typing import ClassVar
 from pydantic import Field
 
 from distil.kinds import Constraint
+from distil.text import amount, bullet_marker, non_empty_lines
 from distil.types import Document, Verdict
-from distil_builtin.constraints.bounds import amount
-from distil_builtin.constraints.lines import bullet_marker, non_empty_lines
 
 _QUOTE_LIMIT = 30
 

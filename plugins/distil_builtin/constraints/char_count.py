@@ -11,17 +11,18 @@ from pydantic import Field, field_validator, model_validator
 
 from distil.errors import UsageError
 from distil.kinds import Constraint
-from distil.types import Document, Verdict
-from distil_builtin.constraints.bounds import Range, tolerance_range
-from distil_builtin.constraints.counting import (
+from distil.text import (
     DEFAULT_ENCODING,
     CountMode,
+    Range,
     Unit,
     check_encoding_name,
-    load_encoding,
     measure,
+    require_encoding,
+    tolerance_range,
     unit_noun,
 )
+from distil.types import Document, Verdict
 
 
 class CharCount(Constraint):
@@ -69,7 +70,7 @@ class CharCount(Constraint):
             raise ValueError(f"`min` ({self.min}) is greater than `max` ({self.max})")
         if self.unit == "tokens":
             try:  # fail when the recipe is loaded, not after the first paid request
-                load_encoding(self.encoding)
+                require_encoding(self.encoding)
             except UsageError as exc:
                 raise ValueError(str(exc)) from None
         return self

@@ -1,17 +1,16 @@
 """line_count: how many non-empty lines the output has.
 
-Lines are split as `lines.split_lines` does (LF, CRLF, lone CR, Unicode separators); lines of
-only whitespace are not counted, so a blank line between paragraphs changes nothing.
+Lines are split as `distil.text.split_lines` does (LF, CRLF, lone CR, Unicode separators);
+lines of only whitespace are not counted, so a blank line between paragraphs changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from distil.kinds import Constraint
+from distil.kinds import Constraint, CountRange
+from distil.text import non_empty_lines
 from distil.types import Document, Verdict
-from distil_builtin.constraints.bounds import CountRange
-from distil_builtin.constraints.lines import non_empty_lines
 
 
 class LineCount(CountRange, Constraint):

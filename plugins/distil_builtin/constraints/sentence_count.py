@@ -16,11 +16,9 @@ from typing import ClassVar
 import regex
 from pydantic import Field
 
-from distil.kinds import Constraint
+from distil.kinds import Constraint, CountRange
+from distil.text import nfc, split_lines
 from distil.types import Document, Verdict
-from distil_builtin.constraints.bounds import CountRange
-from distil_builtin.constraints.counting import nfc
-from distil_builtin.constraints.lines import split_lines
 
 _CLOSERS = r"""[\p{Pe}\p{Pf}"']*"""
 _ENDER = regex.compile(

@@ -1,4 +1,4 @@
-"""word_count: how many words the output has (the `words` unit of counting.py).
+"""word_count: how many words the output has (the `words` unit of `distil.text`).
 
 Words are runs of letters, digits and marks; Han, Hiragana and Katakana count one word per
 character. For `target ± tolerance` in words, use `char_count` with `unit: words`.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from distil.kinds import Constraint
+from distil.kinds import Constraint, CountRange
+from distil.text import measure
 from distil.types import Document, Verdict
-from distil_builtin.constraints.bounds import CountRange
-from distil_builtin.constraints.counting import measure
 
 
 class WordCount(CountRange, Constraint):

@@ -285,7 +285,7 @@ def train_log(result: Any, plan: dict[str, Any], fingerprint: str, device: str, 
 def check_dataset(path: Path, *, required: bool) -> bool:
     """Run the dataset validator on `path`; False when an optional file is missing or empty."""
     from distil.datasets import validate_file
-    from distil.datasets.tokens import TokenCounter, estimate_count
+    from distil.text.tokens import TokenCounter, estimate_count
 
     path = Path(path)
     if not path.is_file() or (not required and not path.read_text(encoding="utf-8").strip()):

@@ -40,7 +40,7 @@ from distil.datasets.costs import (
     FineTuneEstimate,
     estimate_fine_tune,
 )
-from distil.datasets.tokens import TokenCounter, counter_for_model
+from distil.text.tokens import TokenCounter, counter_for_model
 from distil.errors import UsageError
 
 MIN_EXAMPLES = 10

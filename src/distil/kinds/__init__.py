@@ -7,6 +7,7 @@ a recipe are validated (with file, line and field in every error) by instantiati
 
 from distil.kinds.base import Plugin
 from distil.kinds.constraint import Constraint, ConstraintSet
+from distil.kinds.count_range import CountRange
 from distil.kinds.corpus import Corpus
 from distil.kinds.metric import Metric
 from distil.kinds.model import Model
@@ -29,6 +30,7 @@ __all__ = [
     "Constraint",
     "ConstraintSet",
     "Corpus",
+    "CountRange",
     "Metric",
     "Model",
     "Plugin",

@@ -1,4 +1,8 @@
-"""Counting tokens offline with tiktoken, or saying plainly that a count is an estimate.
+"""Counting tokens with tiktoken, offline where possible: the one place distil loads encodings.
+
+Two callers with different needs share the loading: the `tokens` unit of `measure` (a
+constraint must count exactly, so `require_encoding` raises a UsageError when an encoding
+cannot be had), and the fine-tuning data checks (`counter` falls back to a labelled estimate).
 
 tiktoken downloads an encoding's BPE file on first use and caches it. Many machines that run
 distil (CI, air-gapped servers) cannot reach the host it downloads from. litellm, already a
@@ -21,6 +25,7 @@ not match is refused, not used.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import os
@@ -30,6 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
+
+from distil.errors import UsageError
 from distil.packages import package_data
 
 DEFAULT_ENCODING = "o200k_base"
@@ -37,6 +45,7 @@ _BASE_URL = "https://openaipublic.blob.core.windows.net/encodings/"
 BUNDLED_FOLDER = ("litellm_core_utils", "tokenizers")
 _ENV = "TIKTOKEN_CACHE_DIR"
 _env_lock = threading.Lock()
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ def counter(encoding: str = DEFAULT_ENCODING) -> TokenCounter:
                             estimate_count)
 
     def count(text: str) -> int:
-        return len(enc.encode(text, disallowed_special=()))
+        return len(enc.encode_ordinary(no_surrogates(text)))
 
     return TokenCounter(encoding, True, source, count)
 
@@ -140,3 +149,35 @@ def _cache_dir(folder: Path) -> Iterator[None]:
                 os.environ.pop(_ENV, None)
             else:
                 os.environ[_ENV] = old
+
+
+def no_surrogates(text: str) -> str:
+    """Lone surrogates (possible in decoded JSON) cannot be encoded; count them as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def check_encoding_name(name: str) -> None:
+    """Raise ValueError when tiktoken has no encoding called `name` (needs no network)."""
+    import tiktoken
+
+    known = tiktoken.list_encoding_names()
+    if name not in known:
+        raise ValueError(f"unknown tiktoken encoding {name!r} (known: {', '.join(sorted(known))})")
+
+
+@functools.cache
+def require_encoding(name: str) -> Any:
+    """The tiktoken encoding `name`, or a UsageError that says why it is not available.
+
+    Loaded as `load_encoding` loads it; with no bundled file, no cached copy and no network,
+    the error says so instead of surfacing a connection traceback.
+    """
+    check_encoding_name(name)
+    enc, source = load_encoding(name)
+    if enc is None:
+        raise UsageError(
+            f"unit 'tokens' needs tiktoken's {name!r} encoding file, which tiktoken downloads "
+            f"on first use and could not get ({source}); run once with network access, or "
+            f"set TIKTOKEN_CACHE_DIR to a directory that holds the cached file"
+        )
+    return enc

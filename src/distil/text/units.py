@@ -1,4 +1,7 @@
-"""Length units: how long an output is, in the unit a recipe asks for.
+"""Length units: how long an output is, in the unit a recipe asks for (DESIGN.md section 4).
+
+These are the counting rules of distil itself, so they live in the core: the built-in
+constraints and any third-party plugin count with the same `measure`.
 
 Every unit starts from the NFC normal form of the output, so the same visible text written with
 precomposed or combining characters (`が` or `か` + U+3099) measures the same.
@@ -16,8 +19,9 @@ precomposed or combining characters (`が` or `か` + U+3099) measures the same.
   joiners keep a word together: `don't`, `state-of-the-art`, `3.14`). Scripts written without
   spaces (Han, Hiragana, Katakana) count one word per character, as word processors count
   them. Punctuation, symbols and emoji are not words.
-- `tokens`: tiktoken tokens of the given encoding (default `o200k_base`, the GPT-4o family's).
-  tiktoken downloads encoding files on first use; offline that is a UsageError that says so.
+- `tokens`: tiktoken tokens of the given encoding (default `o200k_base`, the GPT-4o family's),
+  loaded as `distil.text.tokens` loads it (litellm's bundled file first, so it works offline);
+  an encoding that cannot be loaded at all is a UsageError that says so.
 
 `count: body` leaves out bullet markers (see `lines.py`) and every whitespace character,
 newlines included, before counting. For `words` it leaves out the markers only, since whitespace
@@ -28,20 +32,17 @@ a space or a line break never fuses two clusters into one.
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 import warnings
-from typing import Any, Literal
+from typing import Literal
 
 import regex
 
-from distil.errors import UsageError
-from distil_builtin.constraints.lines import split_lines, strip_marker
+from distil.text.lines import split_lines, strip_marker
+from distil.text.tokens import DEFAULT_ENCODING, no_surrogates, require_encoding
 
 Unit = Literal["chars", "graphemes", "x_weighted", "words", "tokens"]
 CountMode = Literal["all", "body"]
-
-DEFAULT_ENCODING = "o200k_base"
 
 #: The noun a feedback sentence uses for each unit, singular and plural.
 UNIT_NOUNS: dict[str, tuple[str, str]] = {
@@ -60,7 +61,6 @@ _WORD = regex.compile(
     regex.V1,
 )
 _GRAPHEME = regex.compile(r"\X")
-_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 
 
 def unit_noun(unit: str, amount: float = 2) -> str:
@@ -100,7 +100,7 @@ def measure(text: str, unit: Unit = "chars", count: CountMode = "all",
     if unit == "x_weighted":
         return x_weighted_length(text)
     if unit == "tokens":
-        return len(load_encoding(encoding).encode_ordinary(_no_surrogates(text)))
+        return len(require_encoding(encoding).encode_ordinary(no_surrogates(text)))
     raise ValueError(f"unknown unit {unit!r}")
 
 
@@ -110,6 +110,7 @@ def words(text: str) -> list[str]:
 
 
 def x_weighted_length(text: str) -> int:
+    """X's weighted length of `text` (twitter-text's rules; imported on first use)."""
     with warnings.catch_warnings():
         # twitter-text imports the deprecated pkg_resources; the warning is theirs, not the user's
         warnings.simplefilter("ignore", UserWarning)
@@ -117,39 +118,5 @@ def x_weighted_length(text: str) -> int:
 
     if not text:
         return 0
-    return parse_tweet(_no_surrogates(text)).weightedLength
+    return parse_tweet(no_surrogates(text)).weightedLength
 
-
-def _no_surrogates(text: str) -> str:
-    """Lone surrogates (possible in decoded JSON) cannot be encoded; count them as U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def check_encoding_name(name: str) -> None:
-    """Raise ValueError when tiktoken has no encoding called `name` (needs no network)."""
-    import tiktoken
-
-    known = tiktoken.list_encoding_names()
-    if name not in known:
-        raise ValueError(f"unknown tiktoken encoding {name!r} (known: {', '.join(sorted(known))})")
-
-
-@functools.cache
-def load_encoding(name: str) -> Any:
-    """The tiktoken encoding `name`, or a UsageError that says why it is not available.
-
-    tiktoken fetches each encoding's BPE file from the network on first use and caches it (in
-    `TIKTOKEN_CACHE_DIR` when set, else a temporary directory). Offline, with no cached copy,
-    that fetch fails; the error says so instead of surfacing a connection traceback.
-    """
-    check_encoding_name(name)
-    import tiktoken
-
-    try:
-        return tiktoken.get_encoding(name)
-    except Exception as exc:  # network errors come from requests or blobfile, varied types
-        raise UsageError(
-            f"unit 'tokens' needs tiktoken's {name!r} encoding file, which tiktoken downloads "
-            f"on first use and could not get ({type(exc).__name__}); run once with network "
-            f"access, or set TIKTOKEN_CACHE_DIR to a directory that holds the cached file"
-        ) from exc
