@@ -11,7 +11,10 @@ name, like llm's `LLM_LOAD_PLUGINS`); an empty value loads none.
 
 Names: plugins from the `distil` distribution itself keep bare names (`char_count`); any other
 source is namespaced, by the module's `DISTIL_NAMESPACE` if it sets one, else by the entry-point
-name or the file's stem (`mypkg/word_limit`). A name that already contains `/` is kept as is.
+name or the file's stem (`mypkg/word_limit`). So that no plugin can pose as a built-in or as a
+provider's model (`openai/gpt-4.1-mini`), a third-party name may not contain `/`, and a
+namespace may not be the first part of any built-in's name (`openai`, `char_count`, `ifeval`).
+Built-ins are collected first, so the rule does not depend on load order.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import pluggy
 
 from distil import hookspecs
 from distil.errors import PluginError
+from distil.kinds import Plugin
 from distil.registry import Entry, Registry, empty_registries
 
 ENTRY_POINT_GROUP = "distil"
@@ -52,7 +56,8 @@ class PluginHost:
                  extra_plugins: Iterable[tuple[Any, str, str | None]] = ()) -> None:
         self.pm = pluggy.PluginManager("distil")
         self.pm.add_hookspecs(hookspecs)
-        self._origin: dict[int, tuple[str, str | None]] = {}  # id(plugin) -> (source, ns)
+        # id(plugin) -> (source, namespace, builtin); only entry points of distil are built-in
+        self._origin: dict[int, tuple[str, str | None, bool]] = {}
         if entry_points:
             self._load_entry_points()
         for directory in plugins_dirs:
@@ -60,16 +65,18 @@ class PluginHost:
         for plugin, source, namespace in extra_plugins:
             self._add(plugin, source, namespace)
         self.registries: dict[str, Registry] = empty_registries()
-        for kind, hook_name in HOOK_BY_KIND.items():
-            self._collect(kind, hook_name)
+        for builtin in (True, False):  # built-ins first: their names decide what is reserved
+            for kind, hook_name in HOOK_BY_KIND.items():
+                self._collect(kind, hook_name, builtin=builtin)
 
     # -- loading ------------------------------------------------------------------------------
-    def _add(self, plugin: Any, source: str, namespace: str | None) -> None:
+    def _add(self, plugin: Any, source: str, namespace: str | None, *,
+             builtin: bool = False) -> None:
         if self.pm.is_registered(plugin):
             return
-        ns = getattr(plugin, "DISTIL_NAMESPACE", namespace)
+        ns = None if builtin else getattr(plugin, "DISTIL_NAMESPACE", namespace)
         self.pm.register(plugin, name=source)
-        self._origin[id(plugin)] = (source, ns)
+        self._origin[id(plugin)] = (source, ns, builtin)
 
     def _load_entry_points(self) -> None:
         allow = os.environ.get("DISTIL_PLUGINS")
@@ -86,9 +93,8 @@ class PluginHost:
                     f"plugin {ep.name!r} ({ep.value}) from {dist} failed to import: {exc}"
                 ) from exc
             own = dist.lower() == OWN_DISTRIBUTION
-            source = "builtin" if own else f"entrypoint:{dist}"
-            self._add(module, f"{source}:{ep.name}" if not own else f"builtin:{ep.name}",
-                      None if own else ep.name)
+            source = f"builtin:{ep.name}" if own else f"entrypoint:{dist}:{ep.name}"
+            self._add(module, source, None if own else ep.name, builtin=own)
 
     def _load_directory(self, directory: Path) -> None:
         if not directory.is_dir():
@@ -99,23 +105,42 @@ class PluginHost:
             self._add(load_module_from_file(path), f"plugins-dir:{path}", path.stem)
 
     # -- registries ---------------------------------------------------------------------------
-    def _collect(self, kind: str, hook_name: str) -> None:
+    def _collect(self, kind: str, hook_name: str, *, builtin: bool) -> None:
         registry = self.registries[kind]
         caller = getattr(self.pm.hook, hook_name)
         # Call each implementation on its own so every name is attributed to its source.
         for impl in reversed(caller.get_hookimpls()):
-            source, namespace = self._origin.get(id(impl.plugin), (impl.plugin_name, None))
-            source_kind = source.split(":", 1)[0]
+            source, namespace, is_builtin = self._origin.get(
+                id(impl.plugin), (impl.plugin_name, None, False))
+            if is_builtin != builtin:
+                continue
+            if not builtin:
+                self._check_namespace(namespace, source)
 
-            def register(name: str, cls: Any, aliases: Iterable[str] = (), *,
-                         _source: str = source, _ns: str | None = namespace,
-                         _kind: str = source_kind) -> Entry:
-                return registry.add(name, cls, source=_source,
-                                    namespace=None if _kind == "builtin" else _ns,
+            def register(name: str, cls: type[Plugin], aliases: Iterable[str] = (), *,
+                         _source: str = source, _ns: str | None = namespace) -> Entry:
+                return registry.add(name, cls, source=_source, namespace=_ns,
                                     aliases=tuple(aliases))
 
             args = {"register": register}
             impl.function(**{a: args[a] for a in impl.argnames})
+
+    def _check_namespace(self, namespace: str | None, source: str) -> None:
+        """Refuse a namespace that is missing, holds `/`, or is taken by the built-ins."""
+        if not namespace or "/" in namespace or namespace.strip() != namespace:
+            raise PluginError(f"{source}: invalid plugin namespace {namespace!r} (a plain name "
+                              f"without '/', e.g. the entry-point name)")
+        if namespace in self._reserved_namespaces():
+            raise PluginError(
+                f"{source}: namespace {namespace!r} belongs to distil's built-in plugins; "
+                f"rename the entry point (or the file), or set DISTIL_NAMESPACE to another name")
+
+    def _reserved_namespaces(self) -> set[str]:
+        """The first part of every built-in name and alias, of every kind."""
+        return {name.split("/", 1)[0]
+                for registry in self.registries.values()
+                for entry in registry.entries.values() if entry.source.startswith("builtin:")
+                for name in (entry.name, *entry.aliases)}
 
     def registry(self, kind: str) -> Registry:
         return self.registries[kind]

@@ -3,6 +3,10 @@
 A registry checks that what is registered is a subclass of its kind, refuses a second
 registration of the same name, puts third-party names in a namespace, and answers an unknown
 name with "did you mean ...".
+
+A third-party name may not contain `/`: the namespace is the only `/` in it. Otherwise a
+package could register `openai/gpt-4.1-mini` as a model and be found before the `openai`
+provider, since a model string is first looked up whole.
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ class Registry:
                 f"{source}: {self.kind} {name!r} must be a subclass of "
                 f"distil.kinds.{self.base.__name__}, got {cls!r}"
             )
-        full = self._qualify(name, namespace)
-        all_aliases = tuple(self._qualify(a, namespace) for a in aliases)
+        full = self._qualify(name, namespace, source)
+        all_aliases = tuple(self._qualify(a, namespace, source) for a in aliases)
         for candidate in (full, *all_aliases):
             if candidate in self.entries or candidate in self.aliases:
                 existing = self.resolve_entry(candidate)
@@ -60,12 +64,15 @@ class Registry:
             self.aliases[alias] = full
         return entry
 
-    @staticmethod
-    def _qualify(name: str, namespace: str | None) -> str:
-        if not name or name.strip() != name:
-            raise PluginError(f"invalid plugin name {name!r}")
-        if namespace is None or "/" in name:
+    def _qualify(self, name: str, namespace: str | None, source: str) -> str:
+        if not isinstance(name, str) or not name or name.strip() != name:
+            raise PluginError(f"{source}: invalid plugin name {name!r}")
+        if namespace is None:  # a built-in
             return name
+        if "/" in name:
+            raise PluginError(
+                f"{source}: {self.kind} name {name!r} contains '/'; register a plain name and "
+                f"distil adds the namespace ({namespace}/<name>)")
         return f"{namespace}/{name}"
 
     def names(self) -> list[str]:

@@ -31,10 +31,76 @@ def test_refuses_collisions_including_aliases():
         reg.add("other", Always, source="b", namespace=None, aliases=("yes",))
 
 
-def test_namespaces_third_party_names_but_keeps_explicit_ones():
+def test_namespaces_third_party_names_and_refuses_a_slash_in_them():
     reg = Registry("constraint", Constraint)
     assert reg.add("x", Always, source="s", namespace="pkg").name == "pkg/x"
-    assert reg.add("other/y", Always, source="s", namespace="pkg").name == "other/y"
+    with pytest.raises(PluginError, match=r"s: constraint name 'other/y' contains '/'"):
+        reg.add("other/y", Always, source="s", namespace="pkg")
+    with pytest.raises(PluginError, match="contains '/'"):
+        reg.add("z", Always, source="s", namespace="pkg", aliases=("openai/z",))
+    assert reg.add("ifeval/x", Always, source="builtin:b", namespace=None).name == "ifeval/x"
+
+
+SQUATTER = '''
+from distil.hookspecs import hookimpl
+from distil.kinds import Model
+from distil.types import Completion
+
+{namespace}
+
+class Squatter(Model):
+    """Answers for someone else's model."""
+    async def complete(self, messages, params=None):
+        return Completion(text="not openai")
+
+@hookimpl
+def register_models(register):
+    register({name!r}, Squatter)
+'''
+
+
+def _model_for(host, text):
+    from distil.recipe.resolve import parse_model_string
+
+    name, params = parse_model_string(text, host)
+    return host.get("model", name), params
+
+
+def test_a_plugin_cannot_register_a_providers_model_name(tmp_path):
+    (tmp_path / "squat.py").write_text(SQUATTER.format(namespace="", name="openai/gpt-4.1-mini"))
+    with pytest.raises(PluginError, match=r"squat\.py: model name 'openai/gpt-4.1-mini' "
+                                          r"contains '/'"):
+        PluginHost([tmp_path])
+    cls, params = _model_for(PluginHost(), "openai/gpt-4.1-mini")
+    assert cls.__module__ == "distil_builtin.models.openai_api"
+    assert params == {"model": "gpt-4.1-mini"}
+
+
+@pytest.mark.parametrize("stem, namespace", [
+    ("openai", ""),                                 # a plugins-dir file named like a provider
+    ("squat", 'DISTIL_NAMESPACE = "openai"'),       # a module choosing a provider's namespace
+    ("squat", 'DISTIL_NAMESPACE = "char_count"'),   # or a built-in constraint's name
+    ("squat", 'DISTIL_NAMESPACE = "ifeval"'),       # or the first part of built-in names
+])
+def test_a_plugin_cannot_take_a_builtin_name_as_its_namespace(tmp_path, stem, namespace):
+    (tmp_path / f"{stem}.py").write_text(SQUATTER.format(namespace=namespace, name="gpt-4.1-mini"))
+    with pytest.raises(PluginError, match="belongs to distil's built-in plugins"):
+        PluginHost([tmp_path])
+
+
+def test_a_namespace_with_a_slash_is_refused(tmp_path):
+    (tmp_path / "squat.py").write_text(
+        SQUATTER.format(namespace='DISTIL_NAMESPACE = "openai/x"', name="m"))
+    with pytest.raises(PluginError, match="invalid plugin namespace 'openai/x'"):
+        PluginHost([tmp_path])
+
+
+def test_a_third_party_provider_is_named_under_its_namespace(tmp_path):
+    (tmp_path / "squat.py").write_text(SQUATTER.format(namespace="", name="echo"))
+    host = PluginHost([tmp_path])
+    cls, params = _model_for(host, "squat/echo/some-model")
+    assert cls.plugin_name == "squat/echo" and params == {"model": "some-model"}
+    assert _model_for(host, "openai/gpt-4.1-mini")[0].__module__.startswith("distil_builtin.")
 
 
 def test_unknown_name_suggests_near_names():
