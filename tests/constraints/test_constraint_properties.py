@@ -1,13 +1,19 @@
-"""Properties every built-in constraint keeps, on any Unicode text (hypothesis)."""
+"""Properties every built-in constraint keeps, on any Unicode text (hypothesis).
+
+The properties every constraint must keep are `distil.testing.check_constraint_properties`,
+the same function a third-party author calls; the counting rules' own properties follow.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from distil.plugins import get_host
+from distil.testing import check_constraint_properties, constraint_texts
 from distil.text import measure, tolerance_range
 
 from .conftest import make
@@ -33,24 +39,18 @@ CONFIGS: dict[str, list[dict]] = {
     "all_of": [{"constraints": [{"char_count": {"max": 10}}, {"line_count": {"max": 2}},
                                 {"regex": {"pattern": "x", "must": "not_match"}}]}],
 }
-ALL = [make(name, **params) for name, configs in CONFIGS.items() for params in configs]
 
-#: Words a default feedback sentence uses for "too much" and for "too little".
+#: Words a default feedback sentence uses for "too much" and for "too little". bullets says
+#: "fewer"/"Add" only while every line is a bullet (see the test below).
 DIRECTION = {
     "char_count": ("shorter", "longer"),
     "x_post": ("shorter", "longer"),
     "line_count": ("fewer", "more"),
     "word_count": ("shorter", "longer"),
     "sentence_count": ("fewer", "more"),
-    "bullets": ("fewer", "Add"),
 }
 
-# Text that exercises lines, bullets and CJK as well as arbitrary code points.
-pieces = st.sampled_from(["・", "- ", "1. ", "①", "\n", "\r\n", "\r", " ", "。", ".", "!",
-                          "あ", "が", "か\u3099", "ｶﾞ", "ＡＢＣ", "word", "👩\u200d👩\u200d👧",
-                          "https://example.com", "\u0301", "\t", "\u3000", "{}", "7"])
-mixed_text = st.one_of(st.text(), st.lists(st.one_of(pieces, st.text(max_size=3)),
-                                           max_size=30).map("".join))
+mixed_text = constraint_texts()
 
 
 def test_every_builtin_constraint_has_property_configs():
@@ -60,36 +60,24 @@ def test_every_builtin_constraint_has_property_configs():
     assert ours == set(CONFIGS)
 
 
-@FAST
-@given(mixed_text)
-def test_any_text_gives_a_consistent_verdict(text):
-    for constraint in ALL:
-        verdict = constraint.check(text)
-        assert verdict.passed == (verdict.distance == 0)
-        if verdict.passed:
-            assert verdict.feedback is None
-        else:
-            assert verdict.feedback and "\n" not in verdict.feedback
-            assert verdict.feedback.rstrip()[-1] in ".。!?"
-        verdict.to_dict()  # JSON-ready
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_every_builtin_keeps_the_constraint_properties(name):
+    cls = get_host().get("constraint", name)
+    check_constraint_properties(cls, CONFIGS[name], direction=DIRECTION.get(name),
+                                max_examples=60)
 
 
 @FAST
 @given(mixed_text)
-def test_feedback_direction_matches_the_sign(text):
-    for constraint in ALL:
-        name = constraint.plugin_name
-        if name not in DIRECTION:
-            continue
-        verdict = constraint.check(text)
-        if name == "bullets" and verdict.measured["non_bullet_lines"]:
-            assert verdict.distance > 0
-            continue
-        more, less = DIRECTION[name]
-        if verdict.distance > 0:
-            assert more in verdict.feedback and less not in verdict.feedback
-        elif verdict.distance < 0:
-            assert less in verdict.feedback and more not in verdict.feedback
+def test_bullets_feedback_direction_matches_the_sign(text):
+    constraint = make("bullets", count=2)
+    verdict = constraint.check(text)
+    if verdict.measured["non_bullet_lines"]:
+        assert verdict.distance > 0
+    elif verdict.distance > 0:
+        assert "fewer" in verdict.feedback and "Add" not in verdict.feedback
+    elif verdict.distance < 0:
+        assert "Add" in verdict.feedback and "fewer" not in verdict.feedback
 
 
 @FAST

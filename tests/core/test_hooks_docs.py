@@ -1,9 +1,13 @@
-"""Every hook is documented in docs/plugins.md, and every documented example works.
+"""Every hook is documented in docs/plugins.md, every documented example works, and every hook
+is exercised by a test.
 
 The examples are loaded as real plugin files from a plugins directory and exercised, so a hook
-that is undocumented, or whose example no longer works, fails here.
+that is undocumented, or whose example no longer works, fails here. As in datasette, each hook
+`register_x` also needs a test named `test_hook_register_x` (here or anywhere under tests/)
+that implements or calls it, so a new hook cannot land untested.
 """
 
+import ast
 import asyncio
 import json
 import re
@@ -16,7 +20,8 @@ from distil import hookspecs
 from distil.plugins import HOOK_BY_KIND, PluginHost
 from distil.types import Document, EvalRecord, Message
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "plugins.md"
 HOOKS = sorted(n for n in dir(hookspecs) if n.startswith("register_"))
 
 
@@ -26,6 +31,8 @@ def examples() -> dict[str, str]:
     out = {}
     for section in text.split("\n### ")[1:]:
         name = section.split("(", 1)[0].strip()
+        if not name.startswith("register_"):
+            continue  # a section about something else (names, validation context)
         blocks = re.findall(r"```python\n(.*?)```", section, re.S)
         out[name] = "\n".join(blocks)
     return out
@@ -47,14 +54,37 @@ def test_every_hookspec_has_a_section_and_an_example():
         assert f"def {hook}(" in ex[hook], f"the example for {hook} does not implement it"
 
 
-def test_corpus_example(host):
+def hook_tests() -> dict[str, str]:
+    """`test_hook_<hook>` function name -> the source of its body (not its `def` line, which
+    names the hook anyway), from every test module under tests/."""
+    found = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_hook_"):
+                found[node.name] = "\n".join(ast.get_source_segment(source, stmt) or ""
+                                              for stmt in node.body)
+    return found
+
+
+def test_every_hook_is_exercised_by_a_test():
+    tests = hook_tests()
+    for hook in HOOKS:
+        name = f"test_hook_{hook}"
+        assert name in tests, f"{hook} has no test: add `def {name}(...)` under tests/"
+        # it must implement the hook (a plugin written in the test), call it, or use what a
+        # documented example registered through it (`doc_<hook>/...`)
+        assert hook in tests[name], f"{name} neither implements nor calls {hook}"
+
+
+def test_hook_register_corpora(host):
     h, _ = host
     corpus = h.get("corpus", "doc_register_corpora/numbers").model_validate({"n": 3})
     assert [d.text for d in corpus.iter_documents()] == [
         "The number 1.", "The number 2.", "The number 3."]
 
 
-def test_constraint_example(host):
+def test_hook_register_constraints(host):
     h, _ = host
     upper = h.get("constraint", "doc_register_constraints/upper")()
     assert upper.check("LOUD").passed
@@ -62,7 +92,14 @@ def test_constraint_example(host):
     assert not v.passed and v.distance == 4 and v.feedback.startswith("Write the whole text")
 
 
-def test_model_and_strategy_examples(host):
+def test_hook_register_models(host):
+    h, _ = host
+    model = h.get("model", "doc_register_models/shout")()
+    answer = asyncio.run(model.complete([Message("user", "hello")]))
+    assert answer.text == "HELLO"
+
+
+def test_hook_register_strategies(host):
     h, _ = host
     model = h.get("model", "doc_register_models/shout")()
     strategy = h.get("strategy", "doc_register_strategies/twice")()
@@ -83,7 +120,7 @@ def test_model_and_strategy_examples(host):
     assert calls == [(0, 0)] and result[0].completion.text == "HELLO" and result[0].passed
 
 
-def test_trainer_example(host, tmp_path):
+def test_hook_register_trainers(host, tmp_path):
     h, _ = host
     trainer = h.get("trainer", "doc_register_trainers/no_training")()
     data = tmp_path / "train.jsonl"
@@ -93,17 +130,21 @@ def test_trainer_example(host, tmp_path):
     assert trainer.train(plan, tmp_path) == "local/smollm2"
 
 
-def test_metric_and_reporter_examples(host, tmp_path):
+def test_hook_register_metrics(host):
     h, _ = host
     metric = h.get("metric", "doc_register_metrics/answered")()
     records = [EvalRecord("m", "1", "out"), EvalRecord("m", "2", None, error="boom")]
     assert metric.compute(records, {}) == {"n": 2, "rate": 0.5}
+
+
+def test_hook_register_reporters(host, tmp_path):
+    h, _ = host
     reporter = h.get("reporter", "doc_register_reporters/compact")()
     path = reporter.render({"a": 1}, tmp_path)
     assert json.loads(path.read_text()) == {"a": 1}
 
 
-def test_command_example(host):
+def test_hook_register_commands(host):
     h, _ = host
     import click
 

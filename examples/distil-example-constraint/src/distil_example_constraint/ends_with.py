@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from distil.kinds import Constraint
-from distil.types import Document, Verdict
+import distil
+
+# What str.splitlines() splits on; CRLF is one break.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
-class EndsWith(Constraint):
+class EndsWith(distil.Constraint):
     """The output ends with one of `endings` (trailing whitespace ignored unless strip: false)."""
 
     endings: list[str] = Field(min_length=1, description="Accepted endings, e.g. ['。', '！'].")
@@ -20,7 +22,7 @@ class EndsWith(Constraint):
     # Default wording, one sentence a model can act on; a recipe overrides it with
     # `feedback: {wrong_ending: "..."}`. The template sees every `measured` value.
     default_feedback: ClassVar[dict[str, str]] = {
-        "wrong_ending": "End the text with {{ wanted }}; it now ends with \u201c{{ tail }}\u201d.",
+        "wrong_ending": "End the text with {{ wanted }}; it now ends with \u201c{{ shown }}\u201d.",
     }
 
     @field_validator("endings")
@@ -29,10 +31,10 @@ class EndsWith(Constraint):
         if any(not e for e in endings):
             raise ValueError("an ending cannot be the empty string")
         # Compare in NFC, as distil's counting does, so が and か+゙ are the same ending.
-        return [unicodedata.normalize("NFC", e) for e in endings]
+        return [distil.text.nfc(e) for e in endings]
 
-    def check(self, output: str, doc: Document | None = None) -> Verdict:
-        text = unicodedata.normalize("NFC", output)
+    def check(self, output: str, doc: distil.Document | None = None) -> distil.Verdict:
+        text = distil.text.nfc(output)
         if self.strip:
             text = text.rstrip()
         ok = any(text.endswith(e) for e in self.endings)
@@ -40,6 +42,8 @@ class EndsWith(Constraint):
         if ok:
             return self.verdict(passed=True, measured=measured)
         wanted = " or ".join(f"\u201c{e}\u201d" for e in self.endings)
+        # Feedback is one line: show the tail's line breaks as ⏎ rather than breaking it.
+        shown = _LINE_BREAK.sub("\u23ce", text[-10:])
         # No direction to this check, so a failure is distance 1.
         return self.verdict(passed=False, measured=measured, distance=1,
-                            feedback_key="wrong_ending", wanted=wanted)
+                            feedback_key="wrong_ending", wanted=wanted, shown=shown)
