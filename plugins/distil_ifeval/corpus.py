@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from distil.errors import SourceError, UsageError
 from distil.kinds import Corpus
 from distil.types import Document
+from distil.wording import plural
 from distil_ifeval.names import constraint_name, pack_of
 
 REQUIRED = ("key", "prompt", "instruction_id_list", "kwargs")
@@ -105,7 +106,8 @@ class IFEvalCorpus(Corpus):
         ids, kwargs = list(row["instruction_id_list"]), list(row["kwargs"])
         if len(ids) != len(kwargs):
             raise UsageError(
-                f"{where}: {len(ids)} instruction ids but {len(kwargs)} kwargs entries"
+                f"{where}: {plural(len(ids), 'instruction id')} but "
+                f"{plural(len(kwargs), 'kwargs entry', 'kwargs entries')}"
             )
         constraints = tuple({constraint_name(i, self.pack): self._options(k)}
                             for i, k in zip(ids, kwargs, strict=True))

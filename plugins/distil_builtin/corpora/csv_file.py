@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from distil.errors import SourceError, UsageError
 from distil.kinds import Corpus
 from distil.types import Document
+from distil.wording import plural
 from distil_builtin.corpora.encodings import check_encoding, reader_encoding
 from distil_builtin.corpora.fields import record_to_document
 
@@ -102,8 +103,8 @@ class CsvCorpus(Corpus):
                 if not cells:  # a blank line
                     continue
                 if len(cells) != len(header):
-                    raise UsageError(f"{path}:{reader.line_num}: {len(cells)} columns, but the "
-                                     f"header has {len(header)}")
+                    raise UsageError(f"{path}:{reader.line_num}: {plural(len(cells), 'column')}, "
+                                     f"but the header has {len(header)}")
                 doc = record_to_document(dict(zip(header, cells)), id_field=self.id_field,
                                          text_field=self.text_field, constraints_field=None,
                                          fallback_id=str(number), where=f"{path}: row {number}")

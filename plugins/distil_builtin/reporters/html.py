@@ -15,16 +15,18 @@ from typing import Any
 from pydantic import Field
 
 from distil.kinds import Reporter
-from distil.results.figures import interval_of
+from distil.results.figures import format_figure, interval_of
 from distil.results.matrix import MATRIX, cell_figure, format_cell, is_bench
+from distil.wording import plural
 from distil_builtin.reporters import svg
 from distil_builtin.reporters.table import (
     CI_NOTE,
     comparison_rows,
-    fmt,
+    dataset_items,
     generation_items,
     per_constraint,
     table_title,
+    total_items,
 )
 
 STYLE = """
@@ -119,7 +121,7 @@ def _cards(models: Mapping[str, Any]) -> str:
     for i, (label, entry) in enumerate(models.items()):
         m = entry.get("metrics", {})
         rate = m.get("pass_rate", {})
-        big = fmt(rate.get("rate"), "{:.1%}")
+        big = format_figure(rate.get("rate"), "{:.1%}")
         ci = interval_of(rate, "rate") if rate.get("rate") is not None else None
         small = (f"pass rate · 95% CI {ci[0]:.1%}–{ci[1]:.1%}" if ci else "pass rate")
         details: list[tuple[str, str]] = []
@@ -131,7 +133,7 @@ def _cards(models: Mapping[str, Any]) -> str:
         if m.get("latency", {}).get("mean") is not None:
             details.append(("latency, mean", f"{m['latency']['mean']:.2f} s"))
         if m.get("cost", {}).get("total") is not None:
-            details.append(("cost", fmt(m["cost"]["total"], "money")))
+            details.append(("cost", format_figure(m["cost"]["total"], "money")))
         dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in details)
         model = entry.get("model")
         out.append(
@@ -174,10 +176,11 @@ def _histograms(models: Mapping[str, Any]) -> str:
         if not s.get("values"):
             continue
         chart = svg.histogram(s["values"], domain=domain, band=band, target=target, unit=unit,
-                              title=f"{label}: lengths of {s['n']} answers", fill=svg.colour(i))
-        caption = (f"{_e(label)} — n {s['n']}, mean {fmt(s.get('mean'), '{:.1f}')}, "
-                   f"median {fmt(s.get('median'), '{:.1f}')}, within bounds "
-                   f"{fmt(s.get('within_bounds'), '{:.0%}')}")
+                              title=f"{label}: lengths of {plural(s['n'], 'answer')}",
+                              fill=svg.colour(i))
+        caption = (f"{_e(label)} — n {s['n']}, mean {format_figure(s.get('mean'), '{:.1f}')}, "
+                   f"median {format_figure(s.get('median'), '{:.1f}')}, within bounds "
+                   f"{format_figure(s.get('within_bounds'), '{:.0%}')}")
         parts.append(f"<figure>{chart}<figcaption>{caption}</figcaption></figure>")
     band_text = ""
     if band != (None, None):
@@ -250,7 +253,7 @@ def _per_constraint_table(models: Mapping[str, Any]) -> str:
         ci_text = f'<span class="ci">[{ci[0]:.1%}, {ci[1]:.1%}]</span>' if ci else ""
         body.append(f'<tr><th scope="row">{_e(m)}</th><td style="text-align:left">{_e(k)}</td>'
                     f"<td>{_e(v.get('n', '–'))}</td><td>{_e(v.get('passed', '–'))}</td>"
-                    f"<td>{_e(fmt(v.get('rate'), '{:.1%}'))}{ci_text}</td></tr>")
+                    f"<td>{_e(format_figure(v.get('rate'), '{:.1%}'))}{ci_text}</td></tr>")
     return ('<table><thead><tr><th>model</th><th style="text-align:left">constraint</th>'
             "<th>n</th><th>passed</th><th>rate</th></tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
@@ -290,10 +293,10 @@ def run_page(results: Mapping[str, Any]) -> str:
         body += ["<h2>Teacher generation</h2>", _kv(generation_items(gen))]
     ds = results.get("dataset")
     if ds:
-        body += ["<h2>Dataset</h2>", _kv(list(ds.items()))]
+        body += ["<h2>Dataset</h2>", _kv(dataset_items(ds))]
     totals = results.get("totals")
     if totals:
-        body += ["<h2>Totals</h2>", _kv(list(totals.items()))]
+        body += ["<h2>Totals</h2>", _kv(total_items(totals))]
     body.append(f"<footer>Written by distil {_e(run.get('distil_version', ''))} from "
                 f"results.json. {_e(CI_NOTE)}</footer>")
     return _page(title, body)
@@ -314,8 +317,8 @@ def _matrix_table(results: Mapping[str, Any], title: str, metric: str, key: str,
             if metric == "pass_rate" and isinstance(value, (int, float)):
                 style = f' style="background:hsl({int(120 * value)}, 55%, 92%)"'
             main = format_cell(value, None, spec)
-            ci_text = (f'<span class="ci">[{fmt(ci[0], spec)}, {fmt(ci[1], spec)}]</span>'
-                       if ci and value is not None else "")
+            ci_text = (f'<span class="ci">[{format_figure(ci[0], spec)}, '
+                       f'{format_figure(ci[1], spec)}]</span>' if ci and value is not None else "")
             cells.append(f"<td{style}>{_e(main)}{ci_text}</td>")
         body.append(f'<tr><th scope="row">{_e(task["name"])}</th>{"".join(cells)}</tr>')
     return (f"<h3>{_e(title)}</h3><table><thead><tr><th>task</th>{head}</tr></thead>"
@@ -361,7 +364,7 @@ def bench_page(results: Mapping[str, Any]) -> str:
     body += ["<h2>Models</h2>", _kv([(m["label"], m["model"])
                                      for m in results.get("models", [])])]
     if results.get("totals"):
-        body += ["<h2>Totals</h2>", _kv(list(results["totals"].items()))]
+        body += ["<h2>Totals</h2>", _kv(total_items(results["totals"]))]
     body.append(f"<footer>Written by distil {_e(suite.get('distil_version', ''))} "
                 f"(distil bench). {_e(CI_NOTE)}</footer>")
     return _page(title, body)

@@ -12,14 +12,16 @@ from typing import Any
 from pydantic import Field
 
 from distil.kinds import Reporter
+from distil.results.figures import format_figure
 from distil.results.matrix import is_bench, render_markdown
 from distil_builtin.reporters.table import (
     CI_NOTE,
     comparison_rows,
-    fmt,
+    dataset_items,
     generation_items,
     per_constraint,
     table_title,
+    total_items,
 )
 
 
@@ -55,12 +57,12 @@ class MarkdownReport(Reporter):
         ds = results.get("dataset")
         if ds:
             lines += ["## Dataset", ""]
-            lines += [f"- {k}: {v}" for k, v in ds.items()]
+            lines += [f"- {label}: {text}" for label, text in dataset_items(ds)]
             lines.append("")
         totals = results.get("totals")
         if totals:
             lines += ["## Totals", ""]
-            lines += [f"- {k}: {v}" for k, v in totals.items()]
+            lines += [f"- {label}: {text}" for label, text in total_items(totals)]
             lines.append("")
         return lines
 
@@ -82,9 +84,9 @@ class MarkdownReport(Reporter):
                     "|---|---|---:|---:|"]
             for m, k, v in extra:
                 ci = v.get("ci95")
-                text = fmt(v.get("rate"), "{:.1%}")
+                text = format_figure(v.get("rate"), "{:.1%}")
                 if ci and v.get("rate") is not None:
-                    text += f" [{fmt(ci[0], '{:.1%}')}, {fmt(ci[1], '{:.1%}')}]"
+                    text += f" [{format_figure(ci[0], '{:.1%}')}, {format_figure(ci[1], '{:.1%}')}]"
                 out.append(f"| {cell(m)} | {cell(k)} | {v.get('n', '–')} | {text} |")
             out.append("")
         return out
@@ -102,5 +104,5 @@ class MarkdownReport(Reporter):
         totals = results.get("totals")
         if totals:
             lines += ["", "## Totals", ""]
-            lines += [f"- {k}: {v}" for k, v in totals.items()]
+            lines += [f"- {label}: {text}" for label, text in total_items(totals)]
         return lines + [""]

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from distil.results.figures import interval_of
-from distil.results.matrix import money
+from distil.results.figures import format_figure, interval_of
+from distil.wording import plural
 
 # (label, metric, figure, format)
 ROWS: list[tuple[str, str, str, str]] = [
@@ -39,18 +39,6 @@ ROWS: list[tuple[str, str, str, str]] = [
 
 CI_NOTE = ("Intervals are 95%: Wilson for rates and shares, percentile bootstrap (2,000 "
            "resamples, fixed seed) for means.")
-
-
-def fmt(value: Any, spec: str) -> str:
-    """`spec.format(value)`; `money` gives dollars with the digits that matter; None is "–"."""
-    if value is None:
-        return "–"
-    if spec == "money" and isinstance(value, (int, float)):
-        return money(value)
-    try:
-        return spec.format(value)
-    except (TypeError, ValueError):
-        return str(value)
 
 
 @dataclass(frozen=True)
@@ -109,8 +97,8 @@ def comparison_rows(models: Mapping[str, Any]) -> list[Row]:
             ci = interval_of(f, key) if f.get(key) is not None else None
             if ci is not None and ci[0] == ci[1]:  # no spread at all: nothing to show
                 ci = None
-            cells.append(Cell(fmt(f.get(key), spec),
-                              f"[{fmt(ci[0], spec)}, {fmt(ci[1], spec)}]" if ci else None))
+            interval = f"[{format_figure(ci[0], spec)}, {format_figure(ci[1], spec)}]" if ci else None
+            cells.append(Cell(format_figure(f.get(key), spec), interval))
         out.append(Row(label, cells))
     return out
 
@@ -122,7 +110,7 @@ def table_title(models: Mapping[str, Any]) -> str:
     n = metrics.get("pass_rate", {}).get("n", length.get("n"))
     if n is None:
         n = next((f["n"] for f in metrics.values() if isinstance(f, Mapping) and "n" in f), "?")
-    title = f"Evaluation (single-shot, {n} documents per model"
+    title = f"Evaluation (single-shot, {plural(n, 'document')} per model"
     if length.get("unit"):
         title += f", length in {length['unit']}"
     if length.get("target") is not None:
@@ -143,21 +131,54 @@ GENERATION_LABELS = {
     "failed": "failed (request errors)", "attempts": "requests",
     "first_shot_pass_rate": "first-shot pass rate",
     "pass_rate": "pass rate after refine",
-    "mean_attempts_per_document": "mean requests per document", "cost": "cost (USD)",
+    "mean_attempts_per_document": "mean requests per document", "cost": "cost of generation",
+}
+
+TOTAL_LABELS = {
+    "requests": "requests", "prompt_tokens": "prompt tokens",
+    "completion_tokens": "completion tokens", "request_errors": "failed requests",
+    "cost": "total cost",
 }
 
 
 def generation_items(gen: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """How teacher generation went, as (label, text) pairs."""
+    return labelled_items(gen, GENERATION_LABELS)
+
+
+def total_items(totals: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The run's (or bench's) totals over every stage, as (label, text) pairs."""
+    return labelled_items(totals, TOTAL_LABELS)
+
+
+def dataset_items(counts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Examples exported per split: ("train examples", "14")."""
+    return labelled_items(counts, {split: f"{split} examples" for split in counts})  # not a count
+
+
+def labelled_items(values: Mapping[str, Any], labels: Mapping[str, str]
+                   ) -> list[tuple[str, str]]:
+    """Figures for people: known keys under their label, in the label table's order, then any
+    other number under its key written as words (never a raw `snake_case` key). Rates are
+    percentages, costs dollars (`distil.wording.money`), counts get thousands separators."""
+    keys = [k for k in labels if k in values] + [k for k in values if k not in labels]
     out = []
-    for key, label in GENERATION_LABELS.items():
-        value = gen.get(key)
-        if value is None:
+    for key in keys:
+        value = values[key]
+        if value is None or isinstance(value, (Mapping, list, tuple)):
             continue
-        if key.endswith("rate"):
-            text = f"{value:.1%}"
-        elif isinstance(value, float):
-            text = f"{value:.4g}"
-        else:
-            text = str(value)
-        out.append((label, text))
+        out.append((labels.get(key) or key.replace("_", " "), _figure_text(key, value)))
     return out
+
+
+def _figure_text(key: str, value: Any) -> str:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number:
+        return str(value)
+    if key.endswith("rate"):
+        return format_figure(value, "{:.1%}")
+    if key == "cost" or key.endswith("_cost"):
+        return format_figure(value, "money")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4g}"

@@ -37,10 +37,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from distil.confirm import confirm_spending, is_interactive
-from distil.datasets.costs import money
 from distil.datasets.validate import Report, validate_file
 from distil.errors import TransientModelError, UsageError
 from distil.kinds import Trainer
+from distil.wording import money, plural
 from distil_builtin.trainers.jobs import FineTuneError, JobBackend, JobInfo
 from distil_builtin.trainers.progress import JobProgress
 
@@ -151,9 +151,10 @@ class FineTuneTrainer(Trainer, abc.ABC):
 
     def _start(self, backend: JobBackend, state: dict[str, Any], plan: dict[str, Any],
                run_dir: Path) -> JobInfo:
-        validation = (f" and {plan['validation_examples']} validation examples"
+        validation = (f" and {plural(plan['validation_examples'], 'validation example')}"
                       if plan["validation_file"] else "")
-        _say(f"{self.who}: fine-tune {plan['base_model']} on {plan['examples']} examples"
+        _say(f"{self.who}: fine-tune {plan['base_model']} on "
+             f"{plural(plan['examples'], 'example')}"
              f"{validation}: {plan['estimate_text']}; tokens counted with "
              f"{plan['token_counter']}")
         cost = plan["estimate"]["cost"]

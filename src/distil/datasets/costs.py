@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from distil.wording import money, plural
+
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
@@ -37,11 +39,6 @@ TRAINING_PRICES_PER_MILLION: dict[str, float] = {
     "davinci-002": 6.00,
     "babbage-002": 0.40,
 }
-
-
-def money(dollars: float) -> str:
-    """$12.35, or $0.0031 for amounts under a dollar (small fine-tunes are cheap)."""
-    return f"${dollars:,.2f}" if dollars >= 1 else f"${dollars:.4f}"
 
 
 def default_epochs(n_examples: int) -> int:
@@ -93,7 +90,8 @@ class FineTuneEstimate:
 
     def describe(self) -> str:
         """One line: '3 epochs x 12,345 tokens = 37,035 billed tokens ~ $0.19 (...)'."""
-        head = (f"{self.epochs} epochs ({self.epochs_source}) x {self.tokens_per_epoch:,} tokens "
+        head = (f"{plural(self.epochs, 'epoch')} ({self.epochs_source}) x "
+                f"{self.tokens_per_epoch:,} tokens "
                 f"= {self.billed_tokens:,} billed training tokens")
         if self.cost is None:
             return f"{head}; cost unknown ({self.price_source})"

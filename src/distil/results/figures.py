@@ -4,6 +4,9 @@ The convention every metric follows: a figure `x` with an interval carries it as
 `x_ci95: [low, high]`; a bare `ci95` belongs to the dict's `rate` (pass_rate's headline, and
 each of its `per_constraint` entries). Lists other than intervals (such as length_stats'
 `values`) and strings are not figures.
+
+`format_figure` writes one for a table: every report and the bench matrix use it, so a figure
+reads the same in all of them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from distil.wording import money
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +70,16 @@ def lookup(metrics: Mapping[str, Any], path: str) -> Any:
             return None
         node = node[part]
     return node
+
+
+def format_figure(value: Any, spec: str) -> str:
+    """`spec.format(value)`; the spec `money` gives dollars (see `distil.wording.money`);
+    None (no such figure) is "–", and a value the spec cannot format is shown as it is."""
+    if value is None:
+        return "–"
+    if spec == "money" and _is_number(value):
+        return money(value)
+    try:
+        return spec.format(value)
+    except (TypeError, ValueError):
+        return str(value)

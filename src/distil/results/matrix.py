@@ -7,11 +7,10 @@ total cost). `render_markdown` is what `distil bench` prints and the markdown re
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-from distil.results.figures import interval_of, lookup
+from distil.results.figures import format_figure, interval_of, lookup
 
 # (title, metric, figure, format, interval note)
 MATRIX: list[tuple[str, str, str, str, str]] = [
@@ -46,30 +45,10 @@ def cell_figure(cell: Mapping[str, Any] | None, metric: str, key: str
     return lookup(figures, key), interval_of(figures, key)
 
 
-def money(value: float) -> str:
-    """US dollars with the digits that matter: $0, $0.00042, $0.0312, $12.35."""
-    if value == 0 or not math.isfinite(value):
-        return "$0" if value == 0 else f"${value}"
-    if abs(value) < 0.1:  # two significant digits, never in exponent form
-        return f"${value:.{max(2, 1 - math.floor(math.log10(abs(value))))}f}"
-    return f"${value:.2f}"
-
-
-def _fmt(value: Any, fmt: str) -> str:
-    if value is None:
-        return "–"
-    if fmt == "money" and isinstance(value, (int, float)):
-        return money(value)
-    try:
-        return fmt.format(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
 def format_cell(value: Any, ci: tuple[float, float] | None, fmt: str) -> str:
-    text = _fmt(value, fmt)
+    text = format_figure(value, fmt)
     if value is not None and ci is not None:
-        text += f" [{_fmt(ci[0], fmt)}, {_fmt(ci[1], fmt)}]"
+        text += f" [{format_figure(ci[0], fmt)}, {format_figure(ci[1], fmt)}]"
     return text
 
 
