@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -46,13 +47,30 @@ def command(constraints_file: str, text_file: str, as_json: bool, doc_id: str | 
         }, ensure_ascii=False))
     else:
         for v in verdicts:
-            figures = ", ".join(f"{k}={val}" for k, val in v.measured.items()
+            figures = ", ".join(f"{k}={_shown(val)}" for k, val in v.measured.items()
                                 if val is not None and not isinstance(val, (dict, list)))
             mark = "PASS" if v.passed else "FAIL"
             click.echo(f"{mark}  {v.constraint}  {figures}")
-            if v.feedback:
-                click.echo(f"      {v.feedback}")
+            if v.feedback:  # a feedback sentence quoting the text may hold line breaks
+                click.echo("      " + v.feedback.replace("\n", "\n      "))
     sys.exit(0 if passed else 1)
+
+
+SHOWN_LIMIT = 40  # characters of a text figure (a match, a pattern) the table shows
+_PLAIN = re.compile(r"[^\s,='\"\\]+")  # needs no quotes: `chars`, `今日は晴れです`
+
+
+def _shown(value: object) -> str:
+    """A figure as it fits on its table line: a plain word as it is; any other text quoted with
+    its line breaks and tabs escaped (as Python writes a string); text cut at SHOWN_LIMIT
+    characters; numbers and flags as they are."""
+    if not isinstance(value, str):
+        return str(value)
+    cut = value[:SHOWN_LIMIT - 1] if len(value) > SHOWN_LIMIT else value
+    more = "…" if cut != value else ""
+    if _PLAIN.fullmatch(cut) and cut.isprintable():
+        return cut + more
+    return repr(cut) + more
 
 
 def _constraints(path: str, doc_id: str | None, plugins_dirs: tuple[str, ...]):

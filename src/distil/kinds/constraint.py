@@ -60,11 +60,15 @@ class Constraint(Plugin, abc.ABC):
 
     def verdict(self, *, passed: bool, measured: dict, distance: float = 0.0,
                 feedback_key: str | None = None, **values: object) -> Verdict:
-        """Build a Verdict, rendering feedback only when it failed."""
+        """Build a Verdict, rendering feedback only when it failed.
+
+        `distance` is always a float (0.0 on a pass, 1.0 for a failure without a direction),
+        whatever type the subclass computed it in, so JSON readers see one type.
+        """
         if passed:
             return Verdict(self.name, True, measured, 0.0, None)
         text = self.say(feedback_key or "failed", **{**measured, **values})
-        return Verdict(self.name, False, measured, distance if distance else 1.0, text)
+        return Verdict(self.name, False, measured, float(distance) if distance else 1.0, text)
 
 
 class ConstraintSet:
