@@ -29,18 +29,12 @@ class IFEvalReplay(Model):
 
     path: str = Field(description="The response JSONL file (`prompt`, `response` per line).")
 
-    _base_dir: Path | None = PrivateAttr(default=None)
     _rows: list[tuple[str, str]] | None = PrivateAttr(default=None)
     _answers: dict[str, str] = PrivateAttr(default_factory=dict)
 
-    def with_base_dir(self, base_dir: Path | None) -> IFEvalReplay:
-        self._base_dir = base_dir
-        return self
-
     @property
     def file(self) -> Path:
-        p = Path(self.path).expanduser()
-        return p if p.is_absolute() or self._base_dir is None else self._base_dir / p
+        return self.resolve_path(self.path)
 
     @property
     def display_name(self) -> str:

@@ -19,12 +19,12 @@ Built-ins are collected first, so the rule does not depend on load order.
 
 from __future__ import annotations
 
-import contextvars
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,6 +35,7 @@ from distil import hookspecs
 from distil.errors import PluginError
 from distil.kinds import Plugin
 from distil.registry import Entry, Registry, empty_registries
+from distil.validation_context import HOST, as_mapping
 
 ENTRY_POINT_GROUP = "distil"
 HOOK_BY_KIND = {
@@ -158,9 +159,18 @@ class PluginHost:
         self.pm.hook.register_commands(cli=cli)
 
 
+class _NoBytecodeLoader(importlib.machinery.SourceFileLoader):
+    """A plugins folder is the user's (or a recipe author's): loading it writes nothing there,
+    not even `__pycache__`."""
+
+    def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
+        return None
+
+
 def load_module_from_file(path: Path) -> ModuleType:
     module_name = f"distil_plugins_dir.{path.stem}_{abs(hash(str(path.resolve()))):x}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    spec = importlib.util.spec_from_file_location(
+        module_name, path, loader=_NoBytecodeLoader(module_name, str(path)))
     if spec is None or spec.loader is None:
         raise PluginError(f"{path}: cannot load as a Python module")
     module = importlib.util.module_from_spec(spec)
@@ -184,33 +194,21 @@ def get_host(plugins_dirs: Iterable[str | Path] = ()) -> PluginHost:
     return _HOSTS[key]
 
 
-def reset_hosts() -> None:
-    """Forget cached hosts (tests that install plugins at run time use this)."""
-    _HOSTS.clear()
+def context_host(source: Any) -> PluginHost:
+    """The plugin host in a validation context (a validator's `ValidationInfo`, or the context
+    mapping): the recipe's host while a recipe is built, else the default host."""
+    host = as_mapping(source).get(HOST)
+    return host if host is not None else get_host()
 
 
-_ACTIVE_HOST: contextvars.ContextVar[PluginHost | None] = contextvars.ContextVar(
-    "distil_active_host", default=None
-)
+def build_constraint(spec: Any, context: Mapping[str, Any] | None = None):
+    """Build one constraint from `name` or `{name: {options}}`.
 
-
-def active_host() -> PluginHost:
-    """The host of the recipe being loaded or run (the default host otherwise).
-
-    Composite plugins (such as `all_of`, whose options hold further constraint specs) use it to
-    build their children through the same registry as the recipe.
-    """
-    return _ACTIVE_HOST.get() or get_host()
-
-
-def set_active_host(host: PluginHost) -> contextvars.Token:
-    return _ACTIVE_HOST.set(host)
-
-
-def build_constraint(spec: Any):
-    """Build one constraint from `name` or `{name: {options}}` with the active host.
-
-    Raises ValueError with a readable message, so it can be used inside pydantic validators.
+    `context` is the validation context of the recipe being built (see
+    `distil.validation_context`): the constraint is looked up in its host (the default host
+    when there is none) and validated with the same context, so a composite's children resolve
+    names and paths as the recipe does. Raises ValueError with a readable message, so it can be
+    used inside pydantic validators.
     """
     from pydantic import ValidationError
 
@@ -223,12 +221,13 @@ def build_constraint(spec: Any):
         params = params or {}
     else:
         raise ValueError("write a constraint as `name` or `{name: {options}}`")
+    host = context_host(context)
     try:
-        cls = active_host().get("constraint", name)
+        cls = host.get("constraint", name)
     except UnknownPluginError as exc:
         raise ValueError(str(exc)) from None
     try:
-        return cls.model_validate(params)
+        return cls.model_validate(params, context={**(context or {}), HOST: host})
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])

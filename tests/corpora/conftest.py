@@ -25,7 +25,8 @@ def make_corpus() -> Callable[..., Corpus]:
     """`make_corpus("csv", base_dir, path="a.csv")`: a corpus built through the registry, as a
     recipe builds it (options validated, paths relative to `base_dir`)."""
     def make(plugin: str, base_dir: Path | None = None, /, **options: object) -> Corpus:
-        corpus = get_host().get("corpus", plugin).model_validate(options)
+        corpus = get_host().get("corpus", plugin).model_validate(
+            options, context={"base_dir": base_dir})
         assert isinstance(corpus, Corpus)
-        return corpus.with_base_dir(base_dir)
+        return corpus
     return make

@@ -73,13 +73,13 @@ def test_pack_option_forces_the_namespace(corpus_cls, tmp_path):
 
 def test_relative_paths_resolve_against_the_recipe(corpus_cls, tmp_path):
     write(tmp_path / "data.jsonl", ROWS)
-    corpus = corpus_cls(path="data.jsonl").with_base_dir(tmp_path)
+    corpus = corpus_cls.model_validate({"path": "data.jsonl"}, context={"base_dir": tmp_path})
     corpus.check_sources()
     assert len(list(corpus.iter_documents())) == 2
 
 
 def test_missing_file_is_a_source_error(corpus_cls, tmp_path):
-    corpus = corpus_cls(path="nope.jsonl").with_base_dir(tmp_path)
+    corpus = corpus_cls.model_validate({"path": "nope.jsonl"}, context={"base_dir": tmp_path})
     with pytest.raises(SourceError, match="nope.jsonl") as err:
         corpus.check_sources()
     assert err.value.field == "path"

@@ -70,7 +70,8 @@ def test_by_prompt(tmp_path):
 
 def test_path_from_the_model_string_and_base_dir(tmp_path):
     write_jsonl(tmp_path / "out.jsonl", [{"id": "a", "output": "alpha"}])
-    model = ReplayModel(model="out.jsonl").with_base_dir(tmp_path)  # `replay/out.jsonl`
+    # `replay/out.jsonl` in a recipe in tmp_path
+    model = ReplayModel.model_validate({"model": "out.jsonl"}, context={"base_dir": tmp_path})
     assert ask(model, doc_id="a").text == "alpha"
     with pytest.raises(ValueError, match="path"):
         ReplayModel()

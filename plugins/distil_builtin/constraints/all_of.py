@@ -2,15 +2,16 @@
 
 Useful where a list of checks must travel as one item: a document's own constraints, a judge
 that takes a single constraint, or a report that should show one row for a group. Children are
-written like recipe constraints (`name` or `{name: {options}}`) and built through the active
-plugin host, so third-party constraints work inside it too.
+written like recipe constraints (`name` or `{name: {options}}`) and built with the validation
+context `all_of` itself is validated with: the recipe's plugin host and folder, so third-party
+constraints and relative paths (a child's `schema_file`) work inside it as at the top level.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from distil.kinds import Constraint
 from distil.plugins import build_constraint
@@ -30,7 +31,7 @@ class AllOf(Constraint):
 
     @field_validator("constraints", mode="before")
     @classmethod
-    def _build(cls, specs: Any) -> Any:
+    def _build(cls, specs: Any, info: ValidationInfo) -> Any:
         if not isinstance(specs, list):
             return specs  # pydantic reports the wrong type
         built = []
@@ -39,7 +40,7 @@ class AllOf(Constraint):
                 built.append(spec)
                 continue
             try:
-                built.append(build_constraint(spec))
+                built.append(build_constraint(spec, info.context))
             except ValueError as exc:
                 raise ValueError(f"constraint {i}: {exc}") from None
         return built

@@ -22,6 +22,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from distil.kinds import Constraint
 from distil.types import Document, Verdict
+from distil.validation_context import context_base_dir
 
 _FENCE = regex.compile(r"\A\s*```[ \t]*(?:json)?[ \t]*\r?\n(.*?)\r?\n?```\s*\Z",
                        regex.DOTALL | regex.IGNORECASE)
@@ -58,9 +59,9 @@ class JsonSchema(Constraint):
         if value is None:
             return None
         path = Path(value).expanduser()
-        base = (info.context or {}).get("base_dir") if isinstance(info.context, dict) else None
+        base = context_base_dir(info)
         if not path.is_absolute() and base is not None:
-            path = Path(base) / path
+            path = base / path
         return str(path)
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from distil.engine.prompting import template_context
 from distil.kinds import Metric, Model
@@ -67,17 +67,18 @@ def parse_scores(text: str, criteria: Sequence[str]) -> dict[str, float]:
     return found
 
 
-def _check_model_spec(spec: Any) -> Any:
+def _check_model_spec(spec: Any, info: ValidationInfo) -> Any:
     from distil.errors import UnknownPluginError
-    from distil.plugins import active_host
+    from distil.plugins import context_host
     from distil.recipe.resolve import parse_model_string
 
     if spec == "teacher":
         return spec
-    registry = active_host().registry("model")
+    host = context_host(info)  # the recipe's plugins, so a plugins-dir judge model is found
+    registry = host.registry("model")
     if isinstance(spec, str):
         try:
-            parse_model_string(spec, active_host())
+            parse_model_string(spec, host)
         except UnknownPluginError as exc:
             raise ValueError(f"{exc} (write `provider/model`, e.g. `openai/gpt-4.1-mini`, "
                              f"or `teacher`)") from None
@@ -109,8 +110,8 @@ class Judge(Metric):
 
     @field_validator("model")
     @classmethod
-    def _known_model(cls, value: Any) -> Any:
-        return _check_model_spec(value)
+    def _known_model(cls, value: Any, info: ValidationInfo) -> Any:
+        return _check_model_spec(value, info)
 
     @field_validator("criteria")
     @classmethod

@@ -17,8 +17,8 @@ Two ways to find a document's output:
   ignored. No document id needed.
 
 A recipe may write `replay/outputs.jsonl` (the path in place of a model id) or a mapping with
-`path`. Relative paths are resolved against the recipe's folder when the loader calls
-`with_base_dir`, else the working directory.
+`path`. Relative paths are resolved against the recipe's folder (from the validation context,
+see `Plugin.resolve_path`), else the working directory.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class ReplayModel(Model):
     match: Literal["id", "prompt"] = Field(
         default="id", description="Find outputs by document id or by the last user message.")
 
-    _base_dir: Path | None = PrivateAttr(default=None)
     _index: dict[str, Any] | None = PrivateAttr(default=None)
     _digest: str | None = PrivateAttr(default=None)
 
@@ -67,17 +66,9 @@ class ReplayModel(Model):
         return self
 
     # -- the file -----------------------------------------------------------------------------
-    def with_base_dir(self, base_dir: Path | None) -> ReplayModel:
-        self._base_dir = base_dir
-        self._index = None
-        return self
-
     @property
     def file(self) -> Path:
-        p = Path(self.path or self.model).expanduser()
-        if not p.is_absolute() and self._base_dir is not None:
-            p = self._base_dir / p
-        return p
+        return self.resolve_path(self.path or self.model)
 
     def index(self) -> dict[str, Any]:
         """Outputs by key (document id or stripped prompt), loaded once.

@@ -84,19 +84,14 @@ class TransformersModel(Model):
     seed: int | None = Field(
         default=None, description="Seed for sampled requests that bring no `seed` of their own.")
 
-    _base_dir: Path | None = PrivateAttr(default=None)
     _source: ModelSource | None = PrivateAttr(default=None)
-
-    def with_base_dir(self, base_dir: Path | None) -> TransformersModel:
-        """A relative `model` path is taken from the recipe's folder."""
-        self._base_dir = base_dir
-        return self
 
     def source(self) -> ModelSource:
         if self._source is None:
             if not self.model:
                 raise UsageError("transformers model: give `model` (a model folder, a GGUF "
                                  "file or a hub id)")
+            # a relative `model` path is taken from the recipe's folder (Plugin._base_dir)
             self._source = resolve_model(self.model, self._base_dir)
         return self._source
 

@@ -32,7 +32,6 @@ from pydantic import Field, PrivateAttr
 
 from distil.errors import UsageError
 from distil.kinds import Trainer
-from distil.wording import plural
 from distil_builtin.trainers.chat_examples import EncodedExample, encode, read_conversations
 from distil_builtin.trainers.lora_loop import LoopSettings, run_loop
 from distil_builtin.transformers_runtime import (
@@ -103,14 +102,8 @@ class LocalLoRATrainer(Trainer):
         description="Request parameters the evaluate stage uses with the student (e.g. the "
                     "teacher's `max_tokens` and `temperature`, for a like-for-like comparison).")
 
-    _base_dir: Path | None = PrivateAttr(default=None)
     _source: ModelSource | None = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
-
-    def with_base_dir(self, base_dir: Path | None) -> LocalLoRATrainer:
-        """A relative `base_model` path is taken from the recipe's folder."""
-        self._base_dir = base_dir
-        return self
 
     # -- prepare ------------------------------------------------------------------------------
     def prepare(self, train_file: Path, validation_file: Path | None) -> dict[str, Any]:
@@ -347,9 +340,9 @@ def describe_plan(plan: dict[str, Any]) -> str:
     seconds = plan.get("estimated_seconds")
     when = (f"about {seconds // 60}m{seconds % 60:02d}s" if seconds is not None
             else "time not estimated")
-    return (f"local LoRA on {plan['base_model']}: {plural(plan['examples'], 'example')}, "
-            f"{plan['tokens_per_epoch']:,} tokens x {plural(plan['epochs'], 'epoch')}, "
-            f"{plural(plan['optimizer_steps'], 'step')}, {when}")
+    return (f"local LoRA on {plan['base_model']}: {plan['examples']} examples, "
+            f"{plan['tokens_per_epoch']:,} tokens x {plan['epochs']} epochs, "
+            f"{plan['optimizer_steps']} steps, {when}")
 
 
 def _say(line: str) -> None:

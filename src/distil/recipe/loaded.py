@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from distil.errors import RecipeError, UsageError
 from distil.kinds import ConstraintSet, Corpus, Metric, Model, Reporter, Strategy, Trainer
 from distil.kinds.batch import supports_batch
-from distil.plugins import PluginHost, get_host, set_active_host
+from distil.plugins import PluginHost, get_host
 from distil.recipe.errors import recipe_error_from_validation
 from distil.recipe.models import ConstraintsFileModel, RecipeModel
 from distil.recipe.resolve import (
@@ -48,10 +48,6 @@ class LoadedRecipe:
     def name(self) -> str:
         return self.spec.name
 
-    @property
-    def base_dir(self) -> Path:
-        return self.path.parent
-
 
 def _host_for(src: YamlSource, base: Path, plugins: list[str],
               extra_dirs: tuple[str, ...]) -> PluginHost:
@@ -86,12 +82,10 @@ def load_recipe(path: str | Path, plugins_dirs: tuple[str, ...] = (), *,
     p = Path(path)
     base = p.resolve().parent
     host = _host_for(src, base, spec.plugins, plugins_dirs)
-    set_active_host(host)
 
     corpus_loc = ("corpus",)
     corpus = build_plugin(host, "corpus", spec.corpus.plugin, corpus_loc, src)
     assert isinstance(corpus, Corpus)
-    corpus.with_base_dir(base)
     cname = next(iter(spec.corpus.plugin)) if isinstance(spec.corpus.plugin, dict) else spec.corpus.plugin
     missing_data: list[str] = []
     try:
@@ -162,7 +156,6 @@ def load_constraints_file(path: str | Path, plugins_dirs: tuple[str, ...] = ()) 
     src = load_yaml(path)
     spec: ConstraintsFileModel = _validate(src, ConstraintsFileModel)
     host = _host_for(src, Path(path).resolve().parent, spec.plugins, plugins_dirs)
-    set_active_host(host)
     return build_constraints(host, spec.constraints, ("constraints",), src)
 
 

@@ -1,7 +1,9 @@
 """Turning a validated recipe into live plugin objects, checking names and options.
 
 Every error here names the file, the line and the field, and an unknown plugin name comes with
-"did you mean ...".
+"did you mean ...". Each plugin's options are validated with the recipe's plugin host and
+folder in the validation context (`distil.validation_context`), so composite plugins build
+their children, and file-reading plugins resolve relative paths, as the recipe does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from distil.kinds import Constraint, ConstraintSet, Model, Plugin
 from distil.plugins import PluginHost
 from distil.recipe.errors import recipe_error_from_validation
 from distil.recipe.yaml_source import PathKey, YamlSource
+from distil.validation_context import plugin_context
 
 RESERVED_MODEL_NAMES = ("teacher", "student")
 
@@ -50,14 +53,9 @@ def instantiate(host: PluginHost, kind: str, name: str, params: dict[str, Any], 
         raise src.error(params_loc if params_loc != name_loc else name_loc, str(exc)) from None
     base_dir = Path(src.path).resolve().parent if src.path else None
     try:
-        plugin = cls.model_validate(params, context={"base_dir": base_dir})
+        return cls.model_validate(params, context=plugin_context(host=host, base_dir=base_dir))
     except ValidationError as exc:
         raise recipe_error_from_validation(exc, src, params_loc, cls) from None
-    # plugins that read files resolve relative paths against the recipe's folder
-    with_base_dir = getattr(plugin, "with_base_dir", None)
-    if callable(with_base_dir) and base_dir is not None:
-        with_base_dir(base_dir)
-    return plugin
 
 
 def parse_model_string(text: str, host: PluginHost) -> tuple[str, dict[str, Any]]:

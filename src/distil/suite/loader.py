@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from distil.kinds import Reporter
-from distil.plugins import PluginHost, get_host, set_active_host
+from distil.plugins import PluginHost, get_host
 from distil.recipe import LoadedRecipe, load_recipe
 from distil.recipe.errors import recipe_error_from_validation
 from distil.recipe.resolve import build_plugin, resolve_relative
@@ -111,7 +111,6 @@ def load_suite(path: str | Path, plugins_dirs: tuple[str, ...] = (),
             raise src.error(("plugins", i), f"plugins directory not found: {d}")
         dirs.append(str(d))
     host = get_host(dirs)
-    set_active_host(host)
     if spec.metrics is not None:
         for i, m in enumerate(spec.metrics):
             build_plugin(host, "metric", m, ("metrics", i), src)
