@@ -32,6 +32,7 @@ from pydantic import Field, PrivateAttr
 
 from distil.errors import UsageError
 from distil.kinds import Trainer
+from distil.wording import plural
 from distil_builtin.trainers.chat_examples import EncodedExample, encode, read_conversations
 from distil_builtin.trainers.lora_loop import LoopSettings, run_loop
 from distil_builtin.transformers_runtime import (
@@ -340,9 +341,9 @@ def describe_plan(plan: dict[str, Any]) -> str:
     seconds = plan.get("estimated_seconds")
     when = (f"about {seconds // 60}m{seconds % 60:02d}s" if seconds is not None
             else "time not estimated")
-    return (f"local LoRA on {plan['base_model']}: {plan['examples']} examples, "
-            f"{plan['tokens_per_epoch']:,} tokens x {plan['epochs']} epochs, "
-            f"{plan['optimizer_steps']} steps, {when}")
+    return (f"local LoRA on {plan['base_model']}: {plural(plan['examples'], 'example')}, "
+            f"{plan['tokens_per_epoch']:,} tokens x {plural(plan['epochs'], 'epoch')}, "
+            f"{plural(plan['optimizer_steps'], 'step')}, {when}")
 
 
 def _say(line: str) -> None:
