@@ -11,6 +11,8 @@ provider, since a model string is first looked up whole.
 
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +29,23 @@ class Entry:
     aliases: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        doc = (self.cls.__doc__ or "").strip().splitlines()
-        return doc[0] if doc else ""
+        """The first sentence of the class docstring, whole even when it runs over lines."""
+        return first_sentence(self.cls.__doc__ or "")
+
+
+# A sentence ends at . ! ? followed by a space and a capital, digit, quote or bracket; not after
+# the abbreviations docstrings use mid-sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.")
+
+
+def first_sentence(doc: str) -> str:
+    """The first sentence of the first paragraph of `doc`, its lines joined with spaces."""
+    paragraph = " ".join(inspect.cleandoc(doc).split("\n\n", 1)[0].split())
+    for end in _SENTENCE_END.finditer(paragraph):
+        if not paragraph[:end.start()].endswith(_ABBREVIATIONS):
+            return paragraph[:end.start()]
+    return paragraph
 
 
 @dataclass
