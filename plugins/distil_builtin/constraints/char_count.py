@@ -22,6 +22,7 @@ from distil.text import (
     tolerance_range,
     unit_noun,
 )
+from distil.text.units import X_WEIGHT_MARGIN
 from distil.types import Document, Verdict
 
 
@@ -82,7 +83,12 @@ class CharCount(Constraint):
         return Range(self.min, self.max)
 
     def measure(self, output: str) -> int:
-        return measure(output, self.unit, self.count, self.encoding)
+        """The output's length; `x_weighted` stops counting X_WEIGHT_MARGIN past `max`, where
+        the verdict can no longer change (a multi-megabyte text is judged in milliseconds)."""
+        bounds = self.range
+        stop = (bounds.max + X_WEIGHT_MARGIN
+                if self.unit == "x_weighted" and bounds.max is not None else None)
+        return measure(output, self.unit, self.count, self.encoding, stop_above=stop)
 
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         n = self.measure(output)
