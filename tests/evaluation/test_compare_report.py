@@ -10,15 +10,18 @@ from distil.results.compare import compare, separate
 from tests.core.clihelp import distil
 from tests.evaluation.helpers import DOCS, results, write_recipe, write_replay
 
-GOOD = {d: "Twenty chars exactly" for d, _, _ in DOCS}           # 20: passes
-BAD = {d: "Far too long for this label, sorry" for d, _, _ in DOCS}  # 34: fails
+# twelve documents: compare calls no difference real below MIN_N (10) documents a side
+TWELVE = DOCS + [(f"d{i}", f"Story number {i} happened in town.", f"Story {i}")
+                 for i in range(len(DOCS) + 1, 13)]
+GOOD = {d: "Twenty chars exactly" for d, _, _ in TWELVE}           # 20: passes
+BAD = {d: "Far too long for this label, sorry" for d, _, _ in TWELVE}  # 34: fails
 
 
 def eval_run(tmp_path, name: str, outputs: dict[str, str]) -> str:
     replay = write_replay(tmp_path / f"{name}.jsonl", outputs)
     recipe = tmp_path / "r.yaml"
     if not recipe.exists():
-        write_recipe(tmp_path, filename="r.yaml")
+        write_recipe(tmp_path, filename="r.yaml", docs=TWELVE)
     out = distil("eval", "r.yaml", "-m", f"replay/{replay.name}", "--run-dir", name,
                  cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -40,7 +43,7 @@ def test_compare_two_runs(tmp_path):
     rows = rows_by_name(pair)
     rate = rows["pass_rate.rate"]
     assert (rate["a"], rate["b"], rate["difference"]) == (1.0, 0.0, -1.0)
-    assert rate["separate"] is True  # Wilson [0.61, 1] vs [0, 0.39]
+    assert rate["separate"] is True  # Wilson [0.76, 1] vs [0, 0.24]
     mean = rows["length_stats.mean"]
     assert (mean["a"], mean["b"], mean["difference"]) == (20.0, 34.0, 14.0)
     assert mean["separate"] is True
