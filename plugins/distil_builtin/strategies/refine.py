@@ -4,6 +4,11 @@ Ask; check the answer; if a constraint fails, send its feedback back as a user t
 summary is 12 characters over. Make the text a little shorter.") and ask again, up to
 `max_rounds` requests per conversation; if the conversation never passes, start a fresh one,
 up to `restarts` more times. Every attempt is kept (the engine commits each before it counts).
+
+An answer cut off by the token limit (`finish_reason: length`) is not judged on its length: the
+constraints' feedback would ask a model that ran out of room to write more. The next turn says
+instead that the answer was cut off and must fit in fewer tokens (`truncated_feedback`), and
+the conversation goes on as usual.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from pydantic import Field
 from distil.kinds import ConstraintSet, Model, Strategy
 from distil.kinds.strategy import AttemptFn
 from distil.types import Attempt, Document, Message
+
+
+TRUNCATED_FEEDBACK = ("Your answer was cut off: it ran past the token limit before it "
+                      "ended. Write the whole answer again so that it fits in fewer tokens.")
 
 
 class Refine(Strategy):
@@ -39,6 +48,11 @@ class Refine(Strategy):
         description="`passed` keeps only passing outputs; `closest` keeps the attempt with the "
                     "smallest total distance when none passed.",
     )
+    truncated_feedback: str = Field(
+        default=TRUNCATED_FEEDBACK,
+        description="The user turn sent after an answer cut off by the token limit "
+                    "(`finish_reason: length`), in place of the constraints' feedback.",
+    )
     restart_params: dict[str, Any] = Field(
         default_factory=dict,
         description="Request parameters for restarts, e.g. `{temperature: 0.8}` so a fresh "
@@ -58,13 +72,20 @@ class Refine(Strategy):
                     return attempts
                 if result.completion is None:  # the request failed: this conversation is over
                     break
-                feedback = ConstraintSet.feedback_message(result.verdicts)
+                feedback = self.feedback(result)
                 answer = Message("assistant", result.completion.text)
                 if self.history == "full":
                     messages += [answer, Message("user", feedback)]
                 else:
                     messages = [*prompt, answer, Message("user", feedback)]
         return attempts
+
+    def feedback(self, result: Attempt) -> str:
+        """The next user turn: the failed constraints' sentences, or, when the answer was cut
+        off by the token limit, that it must be shorter (whatever its length measured)."""
+        if result.completion is not None and result.completion.finish_reason == "length":
+            return self.truncated_feedback
+        return ConstraintSet.feedback_message(result.verdicts)
 
     def choose(self, attempts: Sequence[Attempt]) -> Attempt | None:
         chosen = super().choose(attempts)
