@@ -1,8 +1,9 @@
-"""What every HTTP API model shares: its options, its key handling, and its Completion.
+"""What every HTTP API model shares: its options, its key handling, its requests and Completions.
 
-The `openai` and `litellm` plugins differ only in the client they call; the options a recipe
-writes (`base_url`, `api_key_env`, `timeout`, `rpm`, `tpm`, `prices`, ...) and the rules around
-them live here once.
+The `openai` and `litellm` plugins differ only in the client they call (`send`); the options a
+recipe writes (`base_url`, `api_key_env`, `timeout`, `rpm`, `tpm`, `prices`, ...), the request
+around the call (parameters, `n`, timing, errors made distil's, the response read into
+Completions) and the rules around them live here once.
 
 The API key is never an option. A recipe names the environment variable that holds it
 (`api_key_env`), and the value is read from the environment at call time, so it is in no
@@ -12,15 +13,18 @@ field, dump, repr, log line or run directory.
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
+from distil.chat_params import API_PARAMS
 from distil.errors import ModelError
 from distil.kinds import Model
 from distil.secrets import check_env_name, read_key
 from distil.types import Completion, Message, Usage
+from distil_builtin.models.failures import malformed, to_model_error
 from distil_builtin.models.pricing import Prices, cost_of, rates_for
 
 class ApiModel(Model, abc.ABC):
@@ -42,6 +46,54 @@ class ApiModel(Model, abc.ABC):
     @classmethod
     def _names_a_variable(cls, value: str | None) -> str | None:
         return check_env_name(value)
+
+    # -- requests -----------------------------------------------------------------------------
+    async def complete(self, messages: Sequence[Message],
+                       params: Mapping[str, Any] | None = None) -> Completion:
+        return (await self._request(messages, self.request_params(params)))[0]
+
+    async def complete_n(self, messages: Sequence[Message], n: int,
+                         params: Mapping[str, Any] | None = None) -> list[Completion]:
+        return await self._request(messages, {**self.request_params(params), "n": n})
+
+    @abc.abstractmethod
+    async def send(self, messages: Sequence[Message], params: dict[str, Any],
+                   key: str | None) -> Any:
+        """One chat completion request through the provider's client; its response object
+        (OpenAI's shape: `choices`, `usage`, `model`). The client's exceptions pass through."""
+
+    async def _request(self, messages: Sequence[Message],
+                       params: dict[str, Any]) -> list[Completion]:
+        """One request; a Completion per choice (usage shared out). A client's exception
+        becomes distil's ModelError or TransientModelError, with the key scrubbed from it."""
+        key = self.read_api_key()
+        started = time.perf_counter()
+        try:
+            response = await self.send(messages, params, key)
+        except Exception as exc:
+            error = to_model_error(exc, who=self.display_name, timeout=self.timeout, secret=key)
+            if error is None:
+                raise
+            raise error from None  # the client's chain holds request objects; keep it out
+        latency = time.perf_counter() - started
+        choices = getattr(response, "choices", None)
+        if not choices:  # the OpenAI SDK hands back text when a body is not JSON
+            raise malformed(self.display_name, "no choices in the response")
+        usage = getattr(response, "usage", None)
+        return self.build_choices(
+            [(getattr(getattr(c, "message", None), "content", None),
+              getattr(c, "finish_reason", None))
+             for c in sorted(choices, key=lambda c: getattr(c, "index", 0) or 0)],
+            prompt_tokens=getattr(usage, "prompt_tokens", 0),
+            completion_tokens=getattr(usage, "completion_tokens", 0),
+            response_model=getattr(response, "model", None),
+            latency=latency,
+            raw=raw_response(response),
+        )
+
+    def accepted_params(self) -> frozenset[str]:
+        """OpenAI's chat parameters; others go under `extra_body` (see distil.chat_params)."""
+        return API_PARAMS
 
     # -- for subclasses -----------------------------------------------------------------------
     def read_api_key(self) -> str | None:
@@ -118,6 +170,14 @@ class ApiModel(Model, abc.ABC):
     def cache_identity(self) -> Mapping[str, Any]:
         # A different server may answer differently; the key is not part of the identity.
         return {"plugin": self.plugin_name, "model": self.model, "base_url": self.base_url}
+
+
+def raw_response(response: Any) -> Mapping[str, Any] | None:
+    """The response as JSON, kept for debugging only: a good answer never fails over it."""
+    try:
+        return response.model_dump(mode="json", exclude_unset=True)
+    except Exception:
+        return None
 
 
 def share_tokens(total: int, weights: Sequence[int]) -> list[int]:

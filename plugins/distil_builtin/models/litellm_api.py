@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import functools
 import os
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
 
 from distil.errors import UsageError
-from distil.types import Completion, Message
+from distil.types import Message
 from distil_builtin.models.api import ApiModel
-from distil_builtin.models.failures import malformed, to_model_error
 
 
 class LiteLLMModel(ApiModel):
@@ -33,52 +31,21 @@ class LiteLLMModel(ApiModel):
         default=None,
         description="Environment variable holding the API key (default: the provider's own).")
 
-    async def complete(self, messages: Sequence[Message],
-                       params: Mapping[str, Any] | None = None) -> Completion:
-        return (await self._request(messages, self.request_params(params)))[0]
-
-    async def complete_n(self, messages: Sequence[Message], n: int,
-                         params: Mapping[str, Any] | None = None) -> list[Completion]:
-        return await self._request(messages, {**self.request_params(params), "n": n})
-
     def supports_n(self) -> bool:
         """Whether litellm sends `n` to this provider (Anthropic, for one, has no `n`)."""
         return _provider_takes_n(self.model)
 
-    async def _request(self, messages: Sequence[Message],
-                       params: dict[str, Any]) -> list[Completion]:
-        """One `acompletion` call; a Completion per choice (usage shared out)."""
+    async def send(self, messages: Sequence[Message], params: dict[str, Any],
+                   key: str | None) -> Any:
         litellm = load_litellm()
-        key = self.read_api_key()
         extra: dict[str, Any] = {}
         if self.base_url is not None:
             extra["api_base"] = self.base_url
         if key is not None:
             extra["api_key"] = key
-        started = time.perf_counter()
-        try:
-            response = await litellm.acompletion(
-                model=self.model, messages=self.wire_messages(messages), timeout=self.timeout,
-                num_retries=0, **extra, **params)
-        except Exception as exc:
-            error = to_model_error(exc, who=self.display_name, timeout=self.timeout, secret=key)
-            if error is None:
-                raise
-            raise error from None
-        latency = time.perf_counter() - started
-        choices = getattr(response, "choices", None)
-        if not choices:
-            raise malformed(self.display_name, "no choices in the response")
-        usage = getattr(response, "usage", None)
-        return self.build_choices(
-            [(getattr(getattr(c, "message", None), "content", None),
-              getattr(c, "finish_reason", None)) for c in choices],
-            prompt_tokens=getattr(usage, "prompt_tokens", 0),
-            completion_tokens=getattr(usage, "completion_tokens", 0),
-            response_model=getattr(response, "model", None),
-            latency=latency,
-            raw=_raw(response),
-        )
+        return await litellm.acompletion(
+            model=self.model, messages=self.wire_messages(messages), timeout=self.timeout,
+            num_retries=0, **extra, **params)
 
 
 @functools.cache
@@ -90,21 +57,15 @@ def _provider_takes_n(model: str) -> bool:
         return False
 
 
-@functools.cache
-def load_litellm() -> Any:
-    """Import litellm once, offline and quiet."""
+def load_litellm(needed_by: str = "the litellm model") -> Any:
+    """Import litellm (once: Python caches it), offline and quiet; the `litellm` model and
+    trainer both load it here. `needed_by` names who asked, for the missing-package error."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
         import litellm
     except ImportError:
-        raise UsageError("the litellm model needs the litellm package: "
+        raise UsageError(f"{needed_by} needs the litellm package: "
                          "pip install 'litellm>=1.83.0,<1.107'") from None
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
     return litellm
 
-
-def _raw(response: Any) -> Mapping[str, Any] | None:
-    try:
-        return response.model_dump(mode="json")
-    except Exception:  # raw is for debugging only; never fail a good answer over it
-        return None

@@ -14,16 +14,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import Field, PrivateAttr
 
 from distil.errors import UsageError
-from distil.types import Completion, Message
+from distil.types import Message
 from distil_builtin.models.api import ApiModel
-from distil_builtin.models.failures import malformed, to_model_error
 from distil_builtin.models.openai_batch import OpenAIBatchMixin
 
 # Sent as the key when `api_key_env` is null: local servers ignore it, the SDK insists on one.
@@ -41,43 +39,12 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
     _client: Any = PrivateAttr(default=None)
     _client_loop: Any = PrivateAttr(default=None)
 
-    async def complete(self, messages: Sequence[Message],
-                       params: Mapping[str, Any] | None = None) -> Completion:
-        return (await self._request(messages, self.request_params(params)))[0]
-
-    async def complete_n(self, messages: Sequence[Message], n: int,
-                         params: Mapping[str, Any] | None = None) -> list[Completion]:
-        return await self._request(messages, {**self.request_params(params), "n": n})
-
-    async def _request(self, messages: Sequence[Message],
-                       params: dict[str, Any]) -> list[Completion]:
-        """One chat completion request; a Completion per choice (usage shared out)."""
-        key = self.read_api_key()
+    async def send(self, messages: Sequence[Message], params: dict[str, Any],
+                   key: str | None) -> Any:
         client = self._client_for(key or NO_KEY)
         kwargs = _split_extra_body(params, client.chat.completions.create)
-        started = time.perf_counter()
-        try:
-            response = await client.chat.completions.create(
-                model=self.model, messages=self.wire_messages(messages), **kwargs)
-        except Exception as exc:
-            error = to_model_error(exc, who=self.display_name, timeout=self.timeout, secret=key)
-            if error is None:
-                raise
-            raise error from None  # the SDK's chain holds request objects; keep it out
-        latency = time.perf_counter() - started
-        choices = getattr(response, "choices", None)
-        if not choices:  # the SDK hands back text when a body is not JSON
-            raise malformed(self.display_name, "no choices in the response")
-        usage = getattr(response, "usage", None)
-        return self.build_choices(
-            [(getattr(c.message, "content", None) if c.message else None, c.finish_reason)
-             for c in sorted(choices, key=lambda c: getattr(c, "index", 0) or 0)],
-            prompt_tokens=getattr(usage, "prompt_tokens", 0),
-            completion_tokens=getattr(usage, "completion_tokens", 0),
-            response_model=getattr(response, "model", None),
-            latency=latency,
-            raw=response.model_dump(mode="json", exclude_unset=True),
-        )
+        return await client.chat.completions.create(
+            model=self.model, messages=self.wire_messages(messages), **kwargs)
 
     def _client_for(self, key: str) -> Any:
         """One client per event loop (its connection pool belongs to a loop) and per key."""
