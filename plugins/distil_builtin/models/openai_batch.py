@@ -89,14 +89,6 @@ class OpenAIBatchMixin:
                     results.append(self._batch_result(json.loads(raw)))
         return results
 
-    async def batch_cancel(self: Any, batch_id: str) -> None:
-        key = self.read_api_key()
-        client = self._client_for(key or NO_KEY)
-        try:
-            await client.batches.cancel(batch_id)
-        except Exception as exc:
-            raise _error(exc, self, key) from None
-
     def _batch_result(self: Any, line: Mapping[str, Any]) -> BatchResult:
         """One line of an output or error file as a BatchResult."""
         custom_id = str(line.get("custom_id"))

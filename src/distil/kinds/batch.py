@@ -71,9 +71,6 @@ class BatchCapable(Protocol):
     async def batch_results(self, status: BatchStatus) -> list[BatchResult]:
         """Every result in the batch's output and error files."""
 
-    async def batch_cancel(self, batch_id: str) -> None:
-        """Ask the provider to stop the batch."""
-
 
 def supports_batch(model: object) -> bool:
     return isinstance(model, BatchCapable)
