@@ -17,6 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from distil import hookspecs
+from distil.engine.jobs import JobLedger
+from distil.engine.store import RunStore
+from distil.kinds.trainer import TrainingRun
 from distil.plugins import HOOK_BY_KIND, PluginHost
 from distil.types import Document, EvalRecord, Message
 
@@ -127,7 +130,9 @@ def test_hook_register_trainers(host, tmp_path):
     data.write_text('{"messages": []}\n{"messages": []}\n')
     plan = trainer.prepare(data, None)
     assert plan["examples"] == 2
-    assert trainer.train(plan, tmp_path) == "local/smollm2"
+    ledger = JobLedger(RunStore.create(tmp_path / "store.sqlite"), tmp_path)
+    run = TrainingRun(dir=tmp_path, jobs=ledger)
+    assert asyncio.run(trainer.train(plan, run)) == "local/smollm2"
 
 
 def test_hook_register_metrics(host):

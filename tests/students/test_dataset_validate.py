@@ -8,13 +8,18 @@ from pathlib import Path
 import pytest
 
 from distil.text import tokens
-from distil.datasets.costs import default_epochs, estimate_fine_tune, training_price
 from distil.datasets.validate import (
     UnreadableDataset,
     example_tokens,
     validate_file,
     validate_lines,
 )
+from distil_builtin.trainers.openai_prices import (
+    default_epochs,
+    estimate_fine_tune,
+    training_price,
+)
+from distil_builtin.trainers.openai_ft import OpenAITrainer
 from tests.core.clihelp import distil
 
 GOOD = {"messages": [{"role": "system", "content": "Be brief."},
@@ -172,6 +177,19 @@ def test_cost_estimate_uses_the_price_table_and_the_token_cap():
     assert given.cost == pytest.approx(10 * 100 * 10 * 2.0 / 1e6)  # 10 epochs for 10 examples
 
 
+def test_the_report_counts_tokens_and_the_trainer_prices_them():
+    counter = tokens.counter("o200k_base")
+    report = validate_lines(good_lines(12), counter=counter)
+    per_example = example_tokens(GOOD["messages"], counter)
+    assert report.example_tokens == [per_example] * 12
+    assert report.estimate is None  # core holds no prices: a trainer estimates
+    trainer = OpenAITrainer(base_model="gpt-4o-mini-2024-07-18", n_epochs=2,
+                            training_price_per_million=4.0)
+    estimate = trainer.estimate(report.example_tokens)
+    assert estimate.epochs == 2 and estimate.billed_tokens == 2 * 12 * per_example
+    assert estimate.cost == pytest.approx(estimate.billed_tokens * 4e-6)
+
+
 def test_unreadable_files_raise(tmp_path):
     with pytest.raises(UnreadableDataset, match="no such file"):
         validate_file(tmp_path / "missing.jsonl")
@@ -202,6 +220,18 @@ def test_cli_json_report_for_a_valid_file_exits_0(tmp_path):
     assert data["estimate"]["price_per_million"] == 3.0
     assert data["estimate"]["billed_tokens"] == 8 * data["tokens"]["total_tokens"]
     assert data["tokens"]["exact"] is True
+
+
+def test_cli_estimate_is_the_named_trainers(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(good_lines(12)) + "\n", encoding="utf-8")
+    out = distil("dataset", "validate", str(path), "--json", "--trainer", "local")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["estimate"] is None  # free, local: no price to give
+    out = distil("dataset", "validate", str(path), "--trainer", "local", "--n-epochs", "2")
+    assert out.returncode == 2 and "--trainer local: n_epochs:" in out.stderr
+    out = distil("dataset", "validate", str(path), "--trainer", "nope")
+    assert out.returncode == 2 and "nope" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_cli_unreadable_file_exits_2(tmp_path):

@@ -3,14 +3,15 @@ loopback server (litellm's `openai` route; Azure and Vertex AI use the same func
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from distil.confirm import assume_yes
 from distil_builtin.trainers.jobs import FineTuneAccessError, FineTuneError
 from distil_builtin.trainers.litellm_ft import LiteLLMJobs, LiteLLMTrainer
+from tests.students.runs import training_run
 
 EXAMPLE = {"messages": [{"role": "user", "content": "hello"},
                         {"role": "assistant", "content": "hello"}]}
@@ -34,8 +35,8 @@ def test_trains_through_litellm_and_returns_a_litellm_student(tmp_path, openai_j
     monkeypatch.setenv("LOOPBACK_KEY", "sk-loopback-secret")
     jobs = openai_jobs_server.jobs
     t = trainer(openai_jobs_server.url, suffix="lt", seed=7, learning_rate_multiplier=0.5)
-    with assume_yes():
-        spec = t.train(t.prepare(dataset(tmp_path), None), tmp_path)
+    run = training_run(tmp_path / "run")
+    spec = asyncio.run(t.train(t.prepare(dataset(tmp_path), None), run))
     (job,) = jobs.created_jobs
     assert job.status == "succeeded" and job.suffix == "lt" and job.seed == 7
     assert job.hyperparameters == {"learning_rate_multiplier": 0.5}
@@ -45,8 +46,10 @@ def test_trains_through_litellm_and_returns_a_litellm_student(tmp_path, openai_j
                                 "api_key_env": "LOOPBACK_KEY"}}
     uploads = [r for r in openai_jobs_server.requests if r.path == "/v1/files"]
     assert uploads[0].headers["authorization"] == "Bearer sk-loopback-secret"
-    state = (tmp_path / "student.json").read_text()
+    state = (tmp_path / "run" / "student.json").read_text()
     assert "sk-loopback-secret" not in state and job.id in state
+    ledger = json.dumps(run.jobs.entries())
+    assert "sk-loopback-secret" not in ledger and job.id in ledger
 
 
 def test_access_refusal_through_litellm_reads_clearly(tmp_path, openai_jobs_server,
@@ -54,8 +57,8 @@ def test_access_refusal_through_litellm_reads_clearly(tmp_path, openai_jobs_serv
     monkeypatch.setenv("LOOPBACK_KEY", "sk-loopback")
     openai_jobs_server.jobs.refuse_access(403, "Fine-tuning is not available to this account.")
     t = trainer(openai_jobs_server.url)
-    with assume_yes(), pytest.raises(FineTuneAccessError) as caught:
-        t.train(t.prepare(dataset(tmp_path), None), tmp_path)
+    with pytest.raises(FineTuneAccessError) as caught:
+        asyncio.run(t.train(t.prepare(dataset(tmp_path), None), training_run(tmp_path / "run")))
     assert "\n" not in str(caught.value)
     assert "fine-tuning refused (HTTP 403" in str(caught.value)
 

@@ -6,6 +6,7 @@ No download: the model and its tokenizer come from `tiny_model.py`. Skipped only
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -21,9 +22,11 @@ pytest.importorskip("peft", reason='needs the train extra: pip install -e ".[tra
 from distil.errors import UsageError  # noqa: E402
 from distil.plugins import PluginHost  # noqa: E402
 from distil_builtin.models.transformers_model import TransformersModel  # noqa: E402
+from distil_builtin.trainers import local_lora  # noqa: E402
 from distil_builtin.trainers.chat_examples import IGNORE_INDEX, encode  # noqa: E402
 from distil_builtin.trainers.local_lora import LocalLoRATrainer  # noqa: E402
 from distil_builtin.transformers_runtime import require  # noqa: E402
+from tests.students.runs import training_run  # noqa: E402
 from tests.students.tiny_model import (  # noqa: E402
     build_tiny_model,
     build_tokenizer,
@@ -55,7 +58,7 @@ def trained(tiny, data, tmp_path_factory):
                                learning_rate=1e-2, seed=3, **FAST)
     plan = trainer.prepare(train_file, validation_file)
     run_dir = tmp_path_factory.mktemp("run")
-    spec = trainer.train(plan, run_dir)
+    spec = asyncio.run(trainer.train(plan, training_run(run_dir)))
     log = json.loads((run_dir / "student" / "train_log.json").read_text())
     return trainer, plan, spec, run_dir, log
 
@@ -224,15 +227,49 @@ def test_training_again_reuses_the_finished_student(trained):
     trainer, plan, spec, run_dir, _ = trained
     weights = run_dir / "student" / "merged" / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    assert trainer.train(plan, run_dir) == spec
+    assert asyncio.run(trainer.train(plan, training_run(run_dir))) == spec
     assert weights.stat().st_mtime_ns == before
+
+
+def test_training_leaves_the_event_loop_free_and_stops_when_cancelled(tiny, data, tmp_path,
+                                                                     monkeypatch):
+    """Another coroutine runs while the student trains; cancelling (Ctrl-C) stops the training
+    at its next step and saves nothing half-trained."""
+    train_file, _ = data
+    trainer = LocalLoRATrainer(base_model=str(tiny), epochs=500, batch_size=1, **FAST)
+    plan = trainer.prepare(train_file, None)
+    steps: list[int] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        stepped = asyncio.Event()
+        original = local_lora.run_loop
+
+        def run_loop(*args, on_step, **kwargs):
+            def step(record):  # runs in the training thread
+                steps.append(record.step)
+                loop.call_soon_threadsafe(stepped.set)
+                on_step(record)
+            return original(*args, on_step=step, **kwargs)
+
+        monkeypatch.setattr(local_lora, "run_loop", run_loop)
+        task = asyncio.create_task(trainer.train(plan, training_run(tmp_path / "run")))
+        await asyncio.wait_for(stepped.wait(), 300)  # this coroutine ran while it trained
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert 1 <= len(steps) < plan["optimizer_steps"]
+    student = tmp_path / "run" / "student"
+    assert not (student / "train_log.json").exists() and not (student / "merged").exists()
 
 
 # -- the whole run: the trained student is what the evaluate stage asks -------------------------
 def test_the_trained_student_flows_into_the_evaluate_stage(tiny, tmp_path):
-    import sqlite3
     import textwrap
 
+    from tests import storeview
     from tests.core.clihelp import distil
 
     docs = ", ".join(f'{{id: d{i}, text: "Document number {i} is about a bridge."}}'
@@ -264,15 +301,10 @@ def test_the_trained_student_flows_into_the_evaluate_stage(tiny, tmp_path):
     run = tmp_path / "run"
     log = json.loads((run / "student" / "train_log.json").read_text())
     assert log["examples"] == 4 and len(log["steps"]) == 2 * 2
-    db = sqlite3.connect(run / "store.sqlite")
-    try:
-        rows = db.execute("SELECT record FROM eval_records WHERE model = 'student'").fetchall()
-    finally:
-        db.close()
-    records = [json.loads(r[0]) for r in rows]
+    records = storeview.eval_records(run, "student")
     assert len(records) == 2
-    assert all(r["output"] is not None and r["error"] is None for r in records)
-    assert all(r["usage"]["completion_tokens"] > 0 and r["cost"] == 0.0 for r in records)
+    assert all(r.output is not None and r.error is None for r in records)
+    assert all(r.usage.completion_tokens > 0 and r.cost == 0.0 for r in records)
     results = json.loads((run / "results.json").read_text())
     assert set(results["models"]) == {"teacher", "student"}
     assert results["models"]["student"]["model"].startswith("transformers/")

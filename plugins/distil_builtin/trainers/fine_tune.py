@@ -1,52 +1,55 @@
 """The flow every API trainer follows, whichever provider runs the job.
 
 prepare: validate train.jsonl (and validation.jsonl when it has examples) with the checks of
-`distil dataset validate`, count tokens, pick the epochs and estimate the cost. Nothing is sent.
+`distil dataset validate`, count tokens, pick the epochs and estimate the cost
+(`distil_builtin.trainers.openai_prices`). Nothing is sent.
 
-train:
-1. `student.json` in the run directory says whether this run already has a job. If it does,
-   re-attach to it: a resumed run never starts (or pays for) a second one. If only the files
-   were uploaded (a crash between creating the job and saving its id), look for a job on the
-   uploaded training file before creating one.
+train, a coroutine that never blocks the run's event loop (the providers' clients are
+synchronous, so each call runs in a worker thread; the waits are `asyncio.sleep`):
+1. The job belongs to the run's ledger of provider jobs (`distil.engine.jobs`), under a key made
+   of the trainer, the data and the options that shape the job. A resumed run with the same
+   data and options re-attaches to the job recorded there: it never starts (or pays for) a
+   second one. If only the files were uploaded (a crash between creating the job and recording
+   its id), the job is looked for by the uploaded training file before one is created.
 2. Otherwise show the estimate and ask before anything is paid (`distil run --yes` skips the
-   question; with no terminal to ask on, nothing starts). Upload, create the job, and save its
-   id to `student.json` before the first poll.
-3. Follow the job: status changes, the provider's events (step, train and validation loss),
-   until it succeeds (checkpoints listed, the model spec returned), fails (the provider's
-   reason, as it gave it) or is cancelled.
+   question; with no terminal to ask on, nothing starts). Upload, create the job, and record
+   its id before the first poll.
+3. Follow the job (`distil.engine.jobs.follow`): status changes, the provider's events (step,
+   train and validation loss), until it succeeds (checkpoints listed, the model spec returned),
+   fails (the provider's reason, as it gave it) or is cancelled.
 4. Ctrl-C while following: on a terminal, ask whether to cancel the paid job (default: no);
    otherwise leave it running. Either way say how to come back to it.
 
-`student.json` holds ids, statuses and estimates, never a key.
+`student.json` in the run directory is a readable copy of the job's ledger entry (ids,
+statuses, checkpoints, the estimate; never a key). A resumed run reads the ledger, not the file.
 """
 
 from __future__ import annotations
 
 import abc
-import contextlib
+import asyncio
 import hashlib
 import json
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from distil.confirm import confirm_spending, is_interactive
 from distil.datasets.validate import Report, validate_file
+from distil.engine.jobs import JobState, follow
 from distil.errors import TransientModelError, UsageError
 from distil.kinds import Trainer
+from distil.kinds.trainer import TrainingRun
 from distil.wording import money, plural
 from distil_builtin.trainers.jobs import FineTuneError, JobBackend, JobInfo
+from distil_builtin.trainers.openai_prices import FineTuneEstimate, estimate_fine_tune
 from distil_builtin.trainers.progress import JobProgress
 
 STATE_FILE = "student.json"
-MAX_POLL_FAILURES = 20  # consecutive failed status checks before giving up
-sleep: Callable[[float], None] = time.sleep  # module attribute so tests can speed it up
+JOB = "fine-tuning job"
 
 Auto = Literal["auto"]
 
@@ -71,6 +74,11 @@ class FineTuneTrainer(Trainer, abc.ABC):
         default=None, ge=0, description="Training price in USD per 1M tokens, overriding the "
                                         "built-in table (for the cost estimate).")
 
+    # Options that change how the job is watched or evaluated, not the job: a resumed run with
+    # other values still re-attaches to the job it started.
+    NOT_IN_JOB_KEY: ClassVar[frozenset[str]] = frozenset(
+        {"poll_interval", "timeout", "training_price_per_million", "student_model"})
+
     # -- for subclasses -----------------------------------------------------------------------
     @abc.abstractmethod
     def backend(self) -> JobBackend:
@@ -85,27 +93,32 @@ class FineTuneTrainer(Trainer, abc.ABC):
                   "learning_rate_multiplier": self.learning_rate_multiplier}
         return {k: v for k, v in values.items() if v != "auto"}
 
-    # -- prepare ------------------------------------------------------------------------------
-    def prepare(self, train_file: Path, validation_file: Path | None) -> dict[str, Any]:
+    # -- estimate and prepare -----------------------------------------------------------------
+    def estimate(self, example_tokens: Sequence[int]) -> FineTuneEstimate:
+        """Epochs (OpenAI's rule unless `n_epochs` is set), billed tokens and dollars."""
         epochs = self.n_epochs if isinstance(self.n_epochs, int) else None
-        report = validate_file(train_file, base_model=self.base_model, n_epochs=epochs,
-                               price_per_million=self.training_price_per_million)
+        return estimate_fine_tune(list(example_tokens), self.base_model, n_epochs=epochs,
+                                  price_per_million=self.training_price_per_million)
+
+    def prepare(self, train_file: Path, validation_file: Path | None) -> dict[str, Any]:
+        report = validate_file(train_file, base_model=self.base_model)
         _require_valid(report)
-        validation = None
+        validation = validation_sha = None
         validation_examples = 0
         if validation_file is not None and validation_file.is_file() \
                 and validation_file.stat().st_size > 0:
             vreport = validate_file(validation_file, base_model=self.base_model, min_examples=1)
             _require_valid(vreport)
             validation, validation_examples = str(validation_file), vreport.examples
-        estimate = report.estimate
-        assert estimate is not None  # a valid file has examples
+            validation_sha = _sha256(validation_file)
+        estimate = self.estimate(report.example_tokens)
         return {
             "trainer": self.plugin_name,
             "base_model": self.base_model,
             "train_file": str(train_file),
-            "train_sha256": hashlib.sha256(train_file.read_bytes()).hexdigest(),
+            "train_sha256": _sha256(train_file),
             "validation_file": validation,
+            "validation_sha256": validation_sha,
             "examples": report.examples,
             "validation_examples": validation_examples,
             "tokens": report.tokens["total_tokens"],
@@ -118,148 +131,166 @@ class FineTuneTrainer(Trainer, abc.ABC):
         }
 
     # -- train --------------------------------------------------------------------------------
-    def train(self, plan: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-        state = load_state(run_dir)
-        if state.get("trainer") not in (None, self.plugin_name):
-            raise UsageError(f"{run_dir / STATE_FILE} belongs to the {state['trainer']!r} "
-                             f"trainer; delete it to train with {self.plugin_name!r}")
-        backend = self.backend()
-        job = self._existing_job(backend, state, plan, run_dir)
-        if job is None:
-            job = self._start(backend, state, plan, run_dir)
-        job = self._follow(backend, job, run_dir)
-        return self._finish(backend, job, state, run_dir)
+    def job_key(self, plan: dict[str, Any]) -> str:
+        """The ledger key of the job for this plan: the trainer, the data, the job's options."""
+        shaping = self.model_dump(mode="json", exclude=set(self.NOT_IN_JOB_KEY))
+        identity = {"trainer": self.plugin_name, "options": shaping,
+                    "train": plan["train_sha256"], "validation": plan.get("validation_sha256")}
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+        return f"fine-tune/{self.plugin_name}/{digest[:16]}"
 
-    def _existing_job(self, backend: JobBackend, state: dict[str, Any], plan: dict[str, Any],
-                      run_dir: Path) -> JobInfo | None:
-        if state.get("job_id"):
-            _say(f"{self.who}: re-attaching to fine-tuning job {state['job_id']} "
-                 f"(from {run_dir / STATE_FILE}); no new job is started")
-            if state.get("train_sha256") and state["train_sha256"] != plan["train_sha256"]:
-                _say(f"{self.who}: note: train.jsonl changed since that job was created; "
-                     f"delete {run_dir / STATE_FILE} to train on the new data")
-            return backend.retrieve(state["job_id"])
-        if state.get("training_file"):
-            job = backend.find_job(state["training_file"])
-            if job is not None:
-                _say(f"{self.who}: found fine-tuning job {job.id} created on this run's "
-                     f"uploaded file; re-attaching to it")
-                state.update(job_id=job.id, status=job.status)
-                save_state(run_dir, state)
-            return job
-        return None
+    async def train(self, plan: dict[str, Any], run: TrainingRun) -> dict[str, Any]:
+        watch = _Watch(self, self.backend(), run, self.job_key(plan))
+        try:
+            state = await follow(run.jobs, watch.key, submit=lambda: watch.submit(plan),
+                                 poll=watch.poll, interval=self.poll_interval, describe=JOB,
+                                 say=watch.say, cancel=watch.cancel)
+        finally:
+            watch.close()
+        return await watch.finish(state)
 
-    def _start(self, backend: JobBackend, state: dict[str, Any], plan: dict[str, Any],
-               run_dir: Path) -> JobInfo:
+
+class _Watch:
+    """One `train` call's side of its job: the backend, what was shown, the last report."""
+
+    def __init__(self, trainer: FineTuneTrainer, backend: JobBackend, run: TrainingRun,
+                 key: str) -> None:
+        self.trainer, self.backend, self.run, self.key = trainer, backend, run, key
+        self.who = trainer.who
+        self.job: JobInfo | None = None
+        self.seen: set[str] = set()
+        self.progress: JobProgress | None = None
+
+    def say(self, line: str) -> None:
+        line = f"{self.who}: {line}"
+        if self.progress is not None:
+            self.progress.say(line)
+        else:
+            _say(line)
+
+    def note(self, **info: Any) -> None:
+        """Commit `info` to the job's ledger entry, and refresh the readable copy."""
+        self.run.jobs.note(self.key, **info)
+        self.mirror()
+
+    def mirror(self) -> None:
+        entry = self.run.jobs.find(self.key) or {}
+        state = {"job_id": entry.get("id"), **{k: v for k, v in entry.items() if k != "id"}}
+        path = self.run.dir / STATE_FILE
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+    async def submit(self, plan: dict[str, Any]) -> str:
+        """A job for the plan: one the provider already has on this run's upload, else a new
+        one, confirmed first. Returns its id (`follow` records it)."""
+        backend, entry = self.backend, self.run.jobs.find(self.key) or {}
+        if entry.get("training_file"):
+            found = await asyncio.to_thread(backend.find_job, entry["training_file"])
+            if found is not None:
+                self.say(f"found {JOB} {found.id} created on this run's uploaded file; "
+                         "re-attaching to it")
+                return found.id
         validation = (f" and {plural(plan['validation_examples'], 'validation example')}"
                       if plan["validation_file"] else "")
-        _say(f"{self.who}: fine-tune {plan['base_model']} on "
-             f"{plural(plan['examples'], 'example')}"
-             f"{validation}: {plan['estimate_text']}; tokens counted with "
-             f"{plan['token_counter']}")
+        self.say(f"fine-tune {plan['base_model']} on {plural(plan['examples'], 'example')}"
+                 f"{validation}: {plan['estimate_text']}; tokens counted with "
+                 f"{plan['token_counter']}")
         cost = plan["estimate"]["cost"]
         price = f"about {money(cost)}" if cost is not None else "an unknown amount"
-        confirm_spending(f"Start a paid fine-tuning job of {plan['base_model']} ({price})?")
-        state.update(trainer=self.plugin_name, base_model=plan["base_model"],
-                     train_sha256=plan["train_sha256"], estimate=plan["estimate"])
-        if not state.get("training_file"):
-            state["training_file"] = backend.upload(Path(plan["train_file"]))
-            save_state(run_dir, state)
-        if plan["validation_file"] and not state.get("validation_file"):
-            state["validation_file"] = backend.upload(Path(plan["validation_file"]))
-            save_state(run_dir, state)
-        job = backend.create(base_model=self.base_model, training_file=state["training_file"],
-                             validation_file=state.get("validation_file"),
-                             hyperparameters=self.hyperparameters(), suffix=self.suffix,
-                             seed=self.seed)
-        state.update(job_id=job.id, status=job.status)
-        save_state(run_dir, state)  # before polling: a resumed run re-attaches to this job
-        _say(f"{self.who}: created fine-tuning job {job.id}")
-        return job
+        confirm_spending(f"Start a paid {JOB} of {plan['base_model']} ({price})?",
+                         yes=self.run.yes)
+        self.note(trainer=self.trainer.plugin_name, base_model=plan["base_model"],
+                  train_sha256=plan["train_sha256"], estimate=plan["estimate"])
+        if not entry.get("training_file"):
+            self.note(training_file=await asyncio.to_thread(backend.upload,
+                                                            Path(plan["train_file"])))
+        if plan["validation_file"] and not entry.get("validation_file"):
+            self.note(validation_file=await asyncio.to_thread(backend.upload,
+                                                              Path(plan["validation_file"])))
+        entry = self.run.jobs.find(self.key) or {}
+        t = self.trainer
+        job = await asyncio.to_thread(
+            lambda: backend.create(base_model=t.base_model, training_file=entry["training_file"],
+                                   validation_file=entry.get("validation_file"),
+                                   hyperparameters=t.hyperparameters(), suffix=t.suffix,
+                                   seed=t.seed))
+        self.say(f"created {JOB} {job.id}")
+        self.show(job)
+        return job.id
 
-    def _follow(self, backend: JobBackend, job: JobInfo, run_dir: Path) -> JobInfo:
-        progress = JobProgress(job.id)
-        seen: set[str] = set()
-        failures = 0
-        with _interrupts_raise():  # also while asking: a second Ctrl-C answers "no"
-            try:
-                while True:
-                    try:
-                        for event in backend.events(job.id, seen):
-                            seen.add(event.id)
-                            progress.event(event)
-                    except TransientModelError as exc:
-                        progress.say(f"job {job.id}: could not read events ({exc}); "
-                                     "trying again")
-                    progress.status(job)
-                    if job.done:
-                        return job
-                    sleep(self.poll_interval)
-                    try:
-                        job = backend.retrieve(job.id)
-                        failures = 0
-                    except TransientModelError as exc:
-                        failures += 1
-                        if failures >= MAX_POLL_FAILURES:
-                            raise FineTuneError(f"{self.who}: gave up checking job {job.id} "
-                                                f"after {failures} failures: {exc}; resume the "
-                                                f"run to re-attach") from None
-                        progress.say(f"job {job.id}: status check failed ({exc}); trying again")
-            except KeyboardInterrupt:
-                progress.close()
-                self._interrupted(backend, job, run_dir)
-                raise
-            finally:
-                progress.close()
+    def show(self, job: JobInfo) -> None:
+        if self.progress is None:
+            self.progress = JobProgress(job.id)
+        self.progress.status(job)
 
-    def _interrupted(self, backend: JobBackend, job: JobInfo, run_dir: Path) -> None:
-        if job.done:
-            return
-        resume = f"`distil run --resume {run_dir}` re-attaches to it"
+    async def poll(self, job_id: str) -> JobState:
+        if self.job is None:
+            self.mirror()  # the id is in the ledger now; the copy says so too
+        job = self.job = await asyncio.to_thread(self.backend.retrieve, job_id)
+        if self.progress is None:
+            self.progress = JobProgress(job.id)
+        try:
+            for event in await asyncio.to_thread(self.backend.events, job_id, set(self.seen)):
+                self.seen.add(event.id)
+                self.progress.event(event)
+        except TransientModelError as exc:
+            self.progress.say(f"job {job_id}: could not read events ({exc}); trying again")
+        self.show(job)
+        return JobState(job.id, job.status, job.done, failed=job.done and
+                        job.status != "succeeded")
+
+    async def cancel(self, job_id: str) -> bool:
+        """Ctrl-C while following: True when the user had the job cancelled."""
+        self.close()
         if not is_interactive():
-            _say(f"{self.who}: fine-tuning job {job.id} keeps running (no terminal to ask "
-                 f"whether to cancel it); {resume}")
-            return
+            return False
         import click
 
         try:
             cancel = click.confirm(
-                f"Cancel fine-tuning job {job.id}? Training done so far is billed, and a "
-                "cancelled job cannot be resumed", default=False, err=True)
-        except click.Abort:
+                f"Cancel {JOB} {job_id}? Training done so far is billed, and a cancelled job "
+                "cannot be resumed", default=False, err=True)
+        except click.Abort:  # a second Ctrl-C answers "no"
             cancel = False
-        if cancel:
-            backend.cancel(job.id)
-            _say(f"{self.who}: cancelled fine-tuning job {job.id}")
-        else:
-            _say(f"{self.who}: fine-tuning job {job.id} keeps running; {resume}")
+        if not cancel:
+            return False
+        job = await asyncio.to_thread(self.backend.cancel, job_id)
+        self.run.jobs.finish(self.key, job.status)
+        self.mirror()
+        self.say(f"cancelled {JOB} {job_id}")
+        return True
 
-    def _finish(self, backend: JobBackend, job: JobInfo, state: dict[str, Any],
-                run_dir: Path) -> dict[str, Any]:
-        state.update(job_id=job.id, status=job.status, fine_tuned_model=job.fine_tuned_model,
-                     error=job.error, trained_tokens=job.trained_tokens)
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+    async def finish(self, state: JobState) -> dict[str, Any]:
+        job = self.job
+        assert job is not None and job.id == state.id  # follow returns what poll reported
+        self.note(status=job.status, fine_tuned_model=job.fine_tuned_model, error=job.error,
+                  trained_tokens=job.trained_tokens)
         if job.status != "succeeded":
-            save_state(run_dir, state)
             reason = job.error or "no reason given"
             what = "was cancelled" if job.status == "cancelled" else f"failed: {reason}"
-            raise FineTuneError(f"{self.who}: fine-tuning job {job.id} {what} (delete "
-                                f"{run_dir / STATE_FILE} to start a new job)")
+            raise FineTuneError(f"{self.who}: {JOB} {job.id} {what}. A resumed run re-attaches "
+                                "to this job; to train again, change the data or the trainer's "
+                                "options, or use a new run directory")
         if not job.fine_tuned_model:
             raise FineTuneError(f"{self.who}: job {job.id} succeeded without a model id")
         try:
-            checkpoints = backend.checkpoints(job.id)
+            checkpoints = await asyncio.to_thread(self.backend.checkpoints, job.id)
         except TransientModelError:
             checkpoints = []
         for c in checkpoints:
             metrics = c.get("metrics") or {}
             loss = metrics.get("train_loss")
             loss_text = f", train loss {loss:.4f}" if isinstance(loss, (int, float)) else ""
-            _say(f"{self.who}: checkpoint at step {c.get('step_number')}: "
-                 f"{c.get('fine_tuned_model_checkpoint')}{loss_text}")
-        spec = backend.model_spec(job.fine_tuned_model)
-        state.update(checkpoints=checkpoints, model_spec=spec)
-        save_state(run_dir, state)
-        _say(f"{self.who}: fine-tuned model {job.fine_tuned_model}")
+            self.say(f"checkpoint at step {c.get('step_number')}: "
+                     f"{c.get('fine_tuned_model_checkpoint')}{loss_text}")
+        spec = self.backend.model_spec(job.fine_tuned_model)
+        self.note(checkpoints=checkpoints, model_spec=spec)
+        self.say(f"fine-tuned model {job.fine_tuned_model}")
         return spec
 
 
@@ -273,40 +304,8 @@ def _require_valid(report: Report) -> None:
                      f"see `distil dataset validate {report.path}`")
 
 
-def load_state(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / STATE_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        raise UsageError(f"{path} is not valid JSON; fix or delete it") from None
-    return data if isinstance(data, dict) else {}
-
-
-def save_state(run_dir: Path, state: dict[str, Any]) -> None:
-    path = run_dir / STATE_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
-@contextlib.contextmanager
-def _interrupts_raise() -> Iterator[None]:
-    """Make Ctrl-C raise KeyboardInterrupt while this synchronous loop runs.
-
-    Inside `asyncio.run`, the first Ctrl-C only cancels the main task, which a loop that never
-    awaits would not notice until the job ended; Python's default handler raises at once.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _say(line: str) -> None:

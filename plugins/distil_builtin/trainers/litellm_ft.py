@@ -8,9 +8,9 @@ the test suite drives it). Credentials come from the provider's usual environmen
 (AZURE_API_KEY, AZURE_API_BASE, AZURE_API_VERSION; VERTEXAI_PROJECT, VERTEXAI_LOCATION,
 GOOGLE_APPLICATION_CREDENTIALS) unless the options name them.
 
-The trainer calls litellm's synchronous functions: a trainer's `train` is synchronous (the
-run's event loop has nothing else to do during training). What litellm does not offer, this
-trainer cannot show:
+The trainer calls litellm's synchronous functions, each in a worker thread (the shared flow,
+`distil_builtin.trainers.fine_tune`, keeps the run's event loop free). What litellm does not
+offer, this trainer cannot show:
 - no event log: progress is the job's status and trained tokens, not per-step losses;
 - no checkpoints list;
 - litellm cannot retrieve Vertex AI tuning jobs: with `vertex_ai` the job is created and its
@@ -22,20 +22,19 @@ Azure serves a fine-tuned model only once it is deployed; name the deployment wi
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, field_validator
 
-from distil.datasets.costs import DEFAULT_BASE_MODEL
 from distil.errors import UsageError
 from distil.secrets import check_env_name, read_key
+from distil_builtin.models.litellm_api import load_litellm
 from distil_builtin.trainers.fine_tune import FineTuneTrainer
 from distil_builtin.trainers.jobs import FineTuneError, JobBackend, JobInfo
 from distil_builtin.trainers.openai_ft import api_error, job_info
+from distil_builtin.trainers.openai_prices import DEFAULT_BASE_MODEL
 
 T = TypeVar("T")
 Provider = Literal["azure", "vertex_ai", "openai"]
@@ -74,20 +73,7 @@ class LiteLLMTrainer(FineTuneTrainer):
 
     def backend(self) -> JobBackend:
         key = read_key(self.api_key_env, self.who, none_hint=False)
-        return LiteLLMJobs(load_litellm(), self, key)
-
-
-@functools.cache
-def load_litellm() -> Any:
-    """Import litellm once, offline (its bundled price map) and quiet."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    try:
-        import litellm
-    except ImportError:
-        raise UsageError("the litellm trainer needs the litellm package: "
-                         "pip install 'litellm>=1.83.0,<1.110'") from None
-    litellm.suppress_debug_info = True
-    return litellm
+        return LiteLLMJobs(load_litellm("the litellm trainer"), self, key)
 
 
 class LiteLLMJobs(JobBackend):

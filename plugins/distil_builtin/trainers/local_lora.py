@@ -11,20 +11,25 @@ tokenises it with the base model's own tokenizer and chat template, and estimate
 
 `train` returns `{"transformers": {"model": "<run>/student/merged", ...}}`: the evaluate
 stage loads that as `student`. Running the stage again with the same data and options reuses
-the finished student instead of training it twice.
+the finished student instead of training it twice. The training runs in a worker thread, so the
+run's event loop stays free; cancelling it (Ctrl-C) stops at the next optimizer step and saves
+nothing half-trained.
 
 torch, transformers and peft are imported inside the methods, never at registration.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
 import os
 import random
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,9 +37,10 @@ from pydantic import Field, PrivateAttr
 
 from distil.errors import UsageError
 from distil.kinds import Trainer
+from distil.kinds.trainer import TrainingRun
 from distil.wording import plural
 from distil_builtin.trainers.chat_examples import EncodedExample, encode, read_conversations
-from distil_builtin.trainers.lora_loop import LoopSettings, run_loop
+from distil_builtin.trainers.lora_loop import LoopSettings, StepRecord, run_loop
 from distil_builtin.transformers_runtime import (
     ModelSource,
     load_model,
@@ -186,8 +192,23 @@ class LocalLoRATrainer(Trainer):
         }
 
     # -- train --------------------------------------------------------------------------------
-    def train(self, plan: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-        student = Path(run_dir) / STUDENT_DIR
+    async def train(self, plan: dict[str, Any], run: TrainingRun) -> dict[str, Any]:
+        """Train in a worker thread; on cancellation, stop it at its next step and wait."""
+        stop = threading.Event()
+        work = asyncio.ensure_future(asyncio.to_thread(self._train, plan, Path(run.dir), stop))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            stop.set()
+            try:
+                await work
+            except TrainingStopped:
+                pass
+            raise
+
+    def _train(self, plan: dict[str, Any], run_dir: Path,
+               stop: threading.Event) -> dict[str, Any]:
+        student = run_dir / STUDENT_DIR
         merged, adapter = student / "merged", student / "adapter"
         fingerprint = self._fingerprint(plan)
         spec = {"transformers": {"model": str(merged.resolve()), "device": self.device,
@@ -215,7 +236,7 @@ class LocalLoRATrainer(Trainer):
 
         settings = LoopSettings(self.epochs, self.batch_size, self.gradient_accumulation,
                                 self.learning_rate, self.seed, device, tokenizer.pad_token_id)
-        result = run_loop(model, train, validation, settings)
+        result = run_loop(model, train, validation, settings, on_step=_stop_when_set(stop))
 
         started = time.perf_counter()
         # embeddings are not adapted, so peft need not look for the base's config to decide
@@ -249,6 +270,17 @@ class LocalLoRATrainer(Trainer):
                 digest.update(Path(plan[key]).read_bytes())
         digest.update(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode())
         return digest.hexdigest()
+
+
+class TrainingStopped(Exception):
+    """The run was cancelled while the student trained; nothing was saved."""
+
+
+def _stop_when_set(stop: threading.Event) -> Callable[[StepRecord], None]:
+    def check(record: StepRecord) -> None:
+        if stop.is_set():
+            raise TrainingStopped(f"stopped after optimizer step {record.step}")
+    return check
 
 
 def train_log(result: Any, plan: dict[str, Any], fingerprint: str, device: str, examples: int,

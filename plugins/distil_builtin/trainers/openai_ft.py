@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from pydantic import ConfigDict, Field, field_validator
 
-from distil.datasets.costs import DEFAULT_BASE_MODEL
 from distil.errors import TransientModelError, UsageError
 from distil.secrets import check_env_name, read_key
 from distil_builtin.models.failures import to_model_error
@@ -31,6 +30,7 @@ from distil_builtin.trainers.jobs import (
     access_error,
     is_access_refusal,
 )
+from distil_builtin.trainers.openai_prices import DEFAULT_BASE_MODEL
 
 T = TypeVar("T")
 NO_KEY = "not-needed"

@@ -21,27 +21,21 @@ same names, each reported with the line it was found on:
 | `blank_line` | warning | an empty line (skipped) |
 
 A file that cannot be read at all (missing, a folder, not UTF-8) raises `UnreadableDataset`.
-Token statistics, OpenAI's default epoch count and a cost estimate follow the checks.
+Token statistics follow the checks. What training on the file costs is a trainer's to say (core
+holds no provider's prices): the caller asks `Trainer.estimate(report.example_tokens)` and puts
+the answer in `report.estimate`.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from distil.datasets.costs import (
-    DEFAULT_BASE_MODEL,
-    MAX_TOKENS_PER_EXAMPLE,
-    FineTuneEstimate,
-    estimate_fine_tune,
-)
-from distil.text.tokens import TokenCounter, counter_for_model
+from distil.datasets.report import MAX_TOKENS_PER_EXAMPLE, Problem, Report, token_stats
 from distil.errors import UsageError
+from distil.text.tokens import TokenCounter, counter_for_model
 
 MIN_EXAMPLES = 10
 ROLES = ("system", "user", "assistant", "tool", "function")
@@ -52,89 +46,8 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 TOKENS_PER_REPLY = 3
 
-Level = Literal["error", "warning"]
-
-
 class UnreadableDataset(UsageError):
     """The file could not be read as text at all (exit status 2)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding. `line` is 1-based; None for a finding about the whole file."""
-
-    line: int | None
-    code: str
-    message: str
-    level: Level = "error"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "code": self.code, "level": self.level,
-                "message": self.message}
-
-    def render(self, path: str) -> str:
-        where = f"{path}:{self.line}" if self.line is not None else path
-        return f"{where}: {self.level}: {self.code}: {self.message}"
-
-
-@dataclass
-class Report:
-    """What `validate_file` found, ready to print or to turn into JSON."""
-
-    path: str
-    examples: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    tokens: dict[str, Any] = field(default_factory=dict)
-    estimate: FineTuneEstimate | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    def counts(self) -> dict[str, int]:
-        return dict(Counter(p.code for p in self.problems))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.path, "valid": self.valid, "examples": self.examples,
-            "errors": len(self.errors), "warnings": len(self.warnings),
-            "counts": self.counts(), "problems": [p.to_dict() for p in self.problems],
-            "tokens": self.tokens,
-            "estimate": self.estimate.to_dict() if self.estimate else None,
-        }
-
-    def summary(self) -> str:
-        state = "valid" if self.valid else "invalid"
-        return (f"{self.path}: {state}: {_n(self.examples, 'example')}, "
-                f"{_n(len(self.errors), 'error')}, {_n(len(self.warnings), 'warning')}")
-
-    def render(self) -> list[str]:
-        """The human report: one line per problem, then figures, then the verdict."""
-        out = [p.render(self.path) for p in self.problems]
-        t = self.tokens
-        if t.get("examples_counted"):
-            out.append(f"tokens: {t['counter']}")
-            for key, label in (("total", "tokens per example"),
-                               ("assistant", "assistant tokens per example"),
-                               ("messages", "messages per example")):
-                s = t[key]
-                out.append(f"  {label}: min {s['min']:,}, max {s['max']:,}, mean "
-                           f"{s['mean']:,.1f}, median {s['median']:,.1f}, p5 {s['p5']:,.1f}, "
-                           f"p95 {s['p95']:,.1f}")
-            out.append(f"  examples over {MAX_TOKENS_PER_EXAMPLE:,} tokens (truncated in "
-                       f"training): {t['over_limit']}")
-        if self.estimate is not None:
-            out.append(f"fine-tune of {self.estimate.base_model}: {self.estimate.describe()}")
-        out.append(self.summary())
-        return out
 
 
 def read_lines(path: Path) -> list[str]:
@@ -155,23 +68,20 @@ def read_lines(path: Path) -> list[str]:
     return text.splitlines()
 
 
-def validate_file(path: str | Path, *, base_model: str = DEFAULT_BASE_MODEL,
-                  n_epochs: int | None = None, price_per_million: float | None = None,
+def validate_file(path: str | Path, *, base_model: str | None = None,
                   min_examples: int = MIN_EXAMPLES,
                   counter: TokenCounter | None = None) -> Report:
-    """Check a chat fine-tuning JSONL file and estimate training on it.
+    """Check a chat fine-tuning JSONL file and count its tokens (with `base_model`'s encoding).
 
     `min_examples` is 10 for a training file (OpenAI's minimum); a validation file passes 1.
     """
     p = Path(path)
-    return validate_lines(read_lines(p), str(path), base_model=base_model, n_epochs=n_epochs,
-                          price_per_million=price_per_million, min_examples=min_examples,
-                          counter=counter)
+    return validate_lines(read_lines(p), str(path), base_model=base_model,
+                          min_examples=min_examples, counter=counter)
 
 
 def validate_lines(lines: Sequence[str], path: str = "<lines>", *,
-                   base_model: str = DEFAULT_BASE_MODEL, n_epochs: int | None = None,
-                   price_per_million: float | None = None, min_examples: int = MIN_EXAMPLES,
+                   base_model: str | None = None, min_examples: int = MIN_EXAMPLES,
                    counter: TokenCounter | None = None) -> Report:
     report = Report(path)
     count = counter or counter_for_model(base_model)
@@ -207,12 +117,10 @@ def validate_lines(lines: Sequence[str], path: str = "<lines>", *,
     report.tokens = {
         "counter": count.source, "encoding": count.encoding, "exact": count.exact,
         "examples_counted": len(totals), "total_tokens": sum(totals),
-        "total": _stats(totals), "assistant": _stats(assistant),
-        "messages": _stats(n_messages), "over_limit": over,
+        "total": token_stats(totals), "assistant": token_stats(assistant),
+        "messages": token_stats(n_messages), "over_limit": over,
     }
-    if totals:
-        report.estimate = estimate_fine_tune(totals, base_model, n_epochs=n_epochs,
-                                             price_per_million=price_per_million)
+    report.example_tokens = totals
     return report
 
 
@@ -329,10 +237,6 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -340,22 +244,3 @@ def _json_type(value: Any) -> str:
         return "boolean"
     return {dict: "object", list: "array", str: "string", int: "number",
             float: "number"}.get(type(value), type(value).__name__)
-
-
-def _stats(values: list[int]) -> dict[str, float | int]:
-    if not values:
-        return {"min": 0, "max": 0, "mean": 0.0, "median": 0.0, "p5": 0.0, "p95": 0.0}
-    ordered = sorted(values)
-    return {"min": ordered[0], "max": ordered[-1], "mean": statistics.fmean(ordered),
-            "median": float(statistics.median(ordered)),
-            "p5": _percentile(ordered, 5), "p95": _percentile(ordered, 95)}
-
-
-def _percentile(ordered: list[int], pct: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default method)."""
-    if len(ordered) == 1:
-        return float(ordered[0])
-    rank = (len(ordered) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

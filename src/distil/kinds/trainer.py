@@ -3,10 +3,41 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from distil.kinds.base import Plugin
+
+if TYPE_CHECKING:  # the engine's module; kinds stay importable without the engine
+    from distil.engine.jobs import JobLedger
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What the train stage hands a trainer.
+
+    `dir` is the run directory (for the trainer's files), `jobs` the run's ledger of provider
+    jobs (an API trainer records its fine-tuning job there before polling it, and a resumed run
+    re-attaches to it), and `yes` whether paid work is confirmed already (`distil run --yes`).
+    """
+
+    dir: Path
+    jobs: JobLedger
+    yes: bool = False
+
+
+class TrainingEstimate(Protocol):
+    """What a trainer says training will cost, for `prepare`'s plan and `distil dataset
+    validate`."""
+
+    base_model: str
+    cost: float | None  # US dollars; None when the trainer knows no price
+
+    def describe(self) -> str: ...
+
+    def to_dict(self) -> dict[str, object]: ...
 
 
 class Trainer(Plugin, abc.ABC):
@@ -17,5 +48,14 @@ class Trainer(Plugin, abc.ABC):
         """Validate the data and return a plan (with a cost and time estimate) to show the user."""
 
     @abc.abstractmethod
-    def train(self, plan: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-        """Run the plan; return a model spec (`{plugin: {params}}`) the evaluate stage can load."""
+    async def train(self, plan: dict[str, Any], run: TrainingRun) -> dict[str, Any]:
+        """Run the plan; return a model spec (`{plugin: {params}}`) the evaluate stage can load.
+
+        A coroutine: a trainer that waits on a provider awaits (`distil.engine.jobs.follow`),
+        and one that computes runs its work in a thread (`asyncio.to_thread`), so the run's
+        event loop is never blocked.
+        """
+
+    def estimate(self, example_tokens: Sequence[int]) -> TrainingEstimate | None:
+        """The cost of training on examples of these token counts; None when unknown."""
+        return None

@@ -1,4 +1,8 @@
-"""What a fine-tune will cost: OpenAI's default epoch count and a training price table.
+"""What an OpenAI fine-tune will cost: OpenAI's default epoch count and its training prices.
+
+The `openai` and `litellm` trainers put this estimate in their plan (and ask before a job is
+paid for); `distil dataset validate` asks the trainer for it through `Trainer.estimate`, so core
+holds no provider's prices.
 
 The epoch rule is the default OpenAI documents in its data-preparation guide and applies when
 `n_epochs` is left to it: aim for 3 epochs, but keep examples x epochs within [100, 25,000],
@@ -17,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from distil.datasets.validate import MAX_TOKENS_PER_EXAMPLE
 from distil.wording import money, plural
 
 TARGET_EPOCHS = 3
@@ -24,7 +29,6 @@ MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
 MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
-MAX_TOKENS_PER_EXAMPLE = 16_385
 
 DEFAULT_BASE_MODEL = "gpt-4.1-mini-2025-04-14"
 
