@@ -29,7 +29,6 @@ import json
 import re
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import threading
 import unicodedata
@@ -42,6 +41,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import storeview
 from tests.core.test_docs_commands import (
     PAGES,
     ROOT,
@@ -421,14 +421,6 @@ def results(run_dir: Path) -> dict:
     return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
 
 
-def store(run_dir: Path, sql: str) -> list[tuple]:
-    db = sqlite3.connect(run_dir / "store.sqlite")
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 def ok(ran: Ran, status: int = 0) -> None:
     assert ran.returncode == status, str(ran)
     assert "Traceback" not in ran.stderr, str(ran)
@@ -465,7 +457,7 @@ def _run_one_stage(ran: Ran) -> None:
     run = ran.cwd / "out"
     # --limit 2 of the train split and of the validation split, refined up to 2 rounds
     assert re.search(r"^generate: \d of 4 documents accepted", ran.stdout, re.M), ran.stdout
-    assert len(store(run, "SELECT * FROM outcomes")) == 4
+    assert len(storeview.outcomes(run)) == 4
     stages = json.loads((run / "manifest.json").read_text())["stages"]
     assert stages["generate"]["status"] == "done" and "evaluate" not in stages
     assert set(ran.chat_models) == {"gpt-4.1-mini"}  # the recipe's teacher, at the loopback
@@ -474,13 +466,11 @@ def _run_one_stage(ran: Ran) -> None:
 @check("distil run --resume RUN_DIR")
 def _resume(ran: Ran) -> None:
     ok(ran)
-    query = ("SELECT id, doc_id, request_key, completion FROM attempts "
-             "WHERE stage = 'generate' ORDER BY id")
-    before = store(ran.template / "runs/stopped", query)
-    after = store(ran.cwd / "runs/stopped", query)
+    before = storeview.attempts(ran.template / "runs/stopped", "generate")
+    after = storeview.attempts(ran.cwd / "runs/stopped", "generate")
     assert before and after[:len(before)] == before  # what was paid for is kept
-    done = {row[1] for row in before}
-    assert not [row for row in after[len(before):] if row[1] in done]  # and not asked again
+    done = {a.doc_id for a in before}
+    assert not [a for a in after[len(before):] if a.doc_id in done]  # and not asked again
     figures = results(ran.cwd / "runs/stopped")
     # the run was started with --limit 2, and carries on with it: the same four documents
     assert figures["generate"]["documents"] == 4

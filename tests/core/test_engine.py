@@ -1,13 +1,13 @@
 """The engine end to end on the scripted model: refine, exports, store, resume, failures."""
 
 import json
-import sqlite3
 import statistics
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests import storeview
 from tests.core.clihelp import distil
 
 PLUGINS = Path(__file__).parent / "plugins_dir"
@@ -42,25 +42,16 @@ def recipe(tmp_path: Path, *, outputs, strategy="{refine: {max_rounds: 3}}", doc
     return path
 
 
-def rows(run_dir: Path, sql: str):
-    db = sqlite3.connect(run_dir / "store.sqlite")
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 def test_refine_sends_feedback_and_exports_accepted_samples(tmp_path):
     long = "one two three four five six seven"
     r = recipe(tmp_path, outputs=[long, "one two three"])
     out = distil("run", str(r), "--run-dir", "run", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     run = tmp_path / "run"
-    attempts = rows(run, "SELECT doc_id, round, messages, passed FROM attempts "
-                         "WHERE stage='generate' ORDER BY id")
+    attempts = [a.attempt for a in storeview.attempts(run, "generate")]
     # each of the 4 generate documents: a failing first round, a passing second round
-    assert [(a[1], a[3]) for a in attempts] == [(0, 0), (1, 1)] * 4
-    second = json.loads(attempts[1][2])
+    assert [(a.round, a.passed) for a in attempts] == [(0, False), (1, True)] * 4
+    second = [m.to_dict() for m in attempts[1].messages]
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
     assert second[2]["content"] == long
     assert second[3]["content"] == "It is 2 words over. Make it shorter."
@@ -82,8 +73,8 @@ def test_history_last_keeps_only_the_latest_answer(tmp_path):
                split="{train: 1, validation: 0, test: 2}")
     out = distil("run", str(r), "--run-dir", "run", "--stage", "generate", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    msgs = [json.loads(m) for (m,) in rows(tmp_path / "run", "SELECT messages FROM attempts "
-                                                              "ORDER BY id")]
+    msgs = [[m.to_dict() for m in a.attempt.messages]
+            for a in storeview.attempts(tmp_path / "run")]
     assert [len(m) for m in msgs] == [2, 4, 4]
     assert msgs[2][2]["content"] == "a b c d e f g h"
     assert msgs[2][3]["content"] == "It is 3 words over. Make it shorter."
@@ -97,18 +88,18 @@ def test_keep_closest_exports_the_nearest_attempt_when_none_passed(tmp_path):
     assert out.returncode == 0, out.stderr
     (example,) = [json.loads(x) for x in (tmp_path / "run/train.jsonl").read_text().splitlines()]
     assert example["messages"][-1]["content"] == "a b c d e f"
-    assert rows(tmp_path / "run", "SELECT status FROM outcomes") == [("closest",)]
+    assert list(storeview.statuses(tmp_path / "run").values()) == ["closest"]
 
 
 def test_rerunning_a_finished_run_sends_nothing_and_exports_the_same(tmp_path):
     r = recipe(tmp_path, outputs=["a b c d e f g", "a b"])
     assert distil("run", str(r), "--run-dir", "run", cwd=tmp_path).returncode == 0
     run = tmp_path / "run"
-    before = rows(run, "SELECT COUNT(*) FROM attempts")[0][0]
+    before = storeview.attempt_count(run)
     train = (run / "train.jsonl").read_bytes()
     out = distil("run", "--resume", "run", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert rows(run, "SELECT COUNT(*) FROM attempts")[0][0] == before
+    assert storeview.attempt_count(run) == before
     assert (run / "train.jsonl").read_bytes() == train
 
 
@@ -148,8 +139,9 @@ def test_best_of_n_keeps_the_first_passing_candidate(tmp_path):
     out = distil("run", str(r), "--run-dir", "run", "--stage", "generate", "--stage", "export",
                  cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    restarts = rows(tmp_path / "run", "SELECT restart, passed FROM attempts ORDER BY restart")
-    assert restarts == [(0, 0), (1, 1), (2, 1)]
+    restarts = sorted((a.attempt.restart, a.attempt.passed)
+                      for a in storeview.attempts(tmp_path / "run"))
+    assert restarts == [(0, False), (1, True), (2, True)]
     (example,) = [json.loads(x) for x in (tmp_path / "run/train.jsonl").read_text().splitlines()]
     assert example["messages"][-1]["content"] == "a b c"
 
@@ -179,8 +171,8 @@ def test_max_cost_stops_before_the_budget_is_passed(tmp_path):
                  cwd=tmp_path)
     assert out.returncode == 1
     assert "stopping before the budget of $0.0350 is passed" in out.stderr
-    spent = rows(tmp_path / "run", "SELECT COUNT(*), SUM(cost) FROM attempts")[0]
-    assert spent[0] == 3 and spent[1] == pytest.approx(0.03)
+    spent = storeview.totals(tmp_path / "run")
+    assert spent["requests"] == 3 and spent["cost"] == pytest.approx(0.03)
 
 
 def test_best_of_n_exports_the_chosen_candidate_when_candidates_finish_out_of_order(tmp_path):
@@ -212,8 +204,7 @@ def test_best_of_n_exports_the_chosen_candidate_when_candidates_finish_out_of_or
     out = distil("run", str(r), "--run-dir", "run", "--stage", "generate", "--stage", "export",
                  "--no-cache", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    finished = [restart for (restart,) in rows(tmp_path / "run", "SELECT restart FROM attempts "
-                                                                   "ORDER BY id")]
+    finished = [a.attempt.restart for a in storeview.attempts(tmp_path / "run")]
     assert finished == [2, 1, 0]  # committed in the order they finished
     (example,) = [json.loads(x) for x in (tmp_path / "run/train.jsonl").read_text().splitlines()]
     assert example["messages"][-1]["content"] == "a b c"

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import Any
 import yaml
 
 from tests.loopback import RecordedRequest, Reply
+from tests.storeview import attempt_count
 
 KEY_ENV = "DISTIL_ENGINE_TEST_KEY"
 # Distinctive and fake: the tests grep for it byte for byte.
@@ -115,24 +115,7 @@ def start(*args: str, cwd: Path, environ: dict[str, str] | None = None) -> subpr
                             stderr=(cwd / "stderr.txt").open("wb"))
 
 
-# -- looking at a run -------------------------------------------------------------------------
-def rows(run_dir: Path, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-    db = sqlite3.connect(f"file:{run_dir / 'store.sqlite'}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute(sql, tuple(params)).fetchall()
-    finally:
-        db.close()
-
-
-def attempt_count(run_dir: Path) -> int:
-    if not (run_dir / "store.sqlite").exists():
-        return 0
-    try:
-        return rows(run_dir, "SELECT COUNT(*) FROM attempts")[0][0]
-    except sqlite3.OperationalError:  # the schema is not there yet
-        return 0
-
-
+# -- looking at a run (what the store holds: tests/storeview.py) ------------------------------
 def wait_for_attempts(run_dir: Path, proc: subprocess.Popen, at_least: int,
                       timeout: float = 120) -> int:
     """Poll the store until it holds `at_least` attempts; fail if the run ends first."""

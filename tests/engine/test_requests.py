@@ -10,8 +10,9 @@ import itertools
 import json
 from pathlib import Path
 
+from tests import storeview
 from tests.core.clihelp import distil
-from tests.engine.harness import doc_text, env, rows, summary_reply, write_recipe
+from tests.engine.harness import doc_text, env, summary_reply, write_recipe
 from tests.loopback import Reply
 
 
@@ -33,8 +34,8 @@ def test_retry_after_is_honoured_and_plain_backoff_is_short(loopback_server, tmp
     assert [r.reply.status for r in loopback_server.chat_requests] == [429, 200, 429, 200]
     assert t[1] - t[0] >= 0.95  # the server asked for a second
     assert t[3] - t[2] < 0.5  # backoff alone: retry_base_delay is 0.01 s
-    assert rows(tmp_path / "run", "SELECT status FROM outcomes") == [("accepted",)] * 2
-    assert rows(tmp_path / "run", "SELECT COUNT(*) FROM attempts WHERE error IS NULL") == [(2,)]
+    assert list(storeview.statuses(tmp_path / "run").values()) == ["accepted"] * 2
+    assert sum(a.attempt.error is None for a in storeview.attempts(tmp_path / "run")) == 2
 
 
 def test_rpm_limit_spaces_requests_out(loopback_server, tmp_path):
@@ -102,12 +103,12 @@ def test_a_refine_retry_is_never_served_the_answer_it_is_retrying(loopback_serve
     run(recipe, "again", DISTIL_CACHE_DIR=cache)
     assert len(loopback_server.chat_requests) == 6  # the re-run was served by the cache ...
     for d in ("first", "again"):
-        got = rows(tmp_path / d, "SELECT restart, json_extract(completion, '$.text'), passed "
-                                 "FROM attempts ORDER BY doc_id, restart")
+        got = sorted((a.doc_id, a.attempt.restart, a.text, a.attempt.passed)
+                     for a in storeview.attempts(tmp_path / d))
         # ... each position with its own answer: the retry got the answer that passed
-        assert got == [(0, "far too many words in this answer", 0),
-                       (1, "short enough", 1)] * 3, d
-        assert rows(tmp_path / d, "SELECT DISTINCT status FROM outcomes") == [("accepted",)]
+        assert [g[1:] for g in got] == [(0, "far too many words in this answer", False),
+                                        (1, "short enough", True)] * 3, d
+        assert set(storeview.statuses(tmp_path / d).values()) == {"accepted"}
 
 
 def test_progress_bar_shows_done_accepted_failed_cost_and_rate(loopback_server, tmp_path):
@@ -117,9 +118,8 @@ def test_progress_bar_shows_done_accepted_failed_cost_and_rate(loopback_server, 
     bar = [line for line in out.stderr.splitlines() if line.startswith("generate")]
     assert bar, out.stderr
     last = bar[-1]
-    outcomes = collections.Counter(s for (s,) in rows(tmp_path / "run",
-                                                      "SELECT status FROM outcomes"))
-    cost = rows(tmp_path / "run", "SELECT SUM(cost) FROM attempts")[0][0]
+    outcomes = collections.Counter(storeview.statuses(tmp_path / "run").values())
+    cost = storeview.totals(tmp_path / "run")["cost"]
     assert "8/8" in last
     assert f"accepted {outcomes['accepted']}" in last and "failed 0" in last
     assert f"${cost:.4f}" in last

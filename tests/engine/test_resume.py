@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import storeview
 from tests.core.clihelp import distil
-from tests.engine.harness import answered, attempt_count, comparable_results, conversation, \
-    env, kill, rows, start, summary_reply, wait_for_attempts, write_recipe
+from tests.engine.harness import answered, comparable_results, conversation, env, kill, start, \
+    summary_reply, wait_for_attempts, write_recipe
 from tests.loopback import LoopbackServer
 
 DOCS = 120
@@ -60,11 +61,6 @@ def settled(server: LoopbackServer) -> int:
     return n
 
 
-def stored_attempts(run: Path) -> list[tuple]:
-    return rows(run, "SELECT id, stage, doc_id, restart, round, request_key, messages, "
-                     "completion, error FROM attempts ORDER BY id")
-
-
 def assert_same_exports(run: Path, reference: Path) -> None:
     for name in ("train.jsonl", "validation.jsonl"):
         assert (run / name).read_bytes() == (reference / name).read_bytes(), name
@@ -74,29 +70,30 @@ def assert_same_exports(run: Path, reference: Path) -> None:
 
 def assert_resumed_without_loss_or_repeat(run: Path, before: list[tuple], resumed_requests,
                                           reference: Path) -> None:
-    after = stored_attempts(run)
+    after = storeview.attempts(run)
     # nothing lost: every attempt committed before the stop is still there, unchanged
     assert after[: len(before)] == before
     # nothing repeated: the resumed run asked nothing a stored answer had already answered
     # (every request's messages are its own: each holds its document's text, once per round)
-    done = {conversation(json.loads(a[6])) for a in before if a[8] is None}
+    done = {conversation(m.to_dict() for m in a.attempt.messages) for a in before
+            if a.attempt.error is None}
     asked = answered(resumed_requests)
     assert not done & {conversation(r.json["messages"]) for r in asked}
     # ... and each answer it was sent became exactly one new stored attempt
     new = after[len(before):]
-    assert len(asked) == len(new) and all(a[8] is None for a in new)
+    assert len(asked) == len(new) and all(a.attempt.error is None for a in new)
     # one attempt per position, across the stop
-    positions = [(a[1], a[2], a[3], a[4]) for a in after]
+    positions = [a.position for a in after]
     assert len(positions) == len(set(positions))
-    assert len(after) == attempt_count(reference)
-    assert sorted(a[5] for a in after) == sorted(
-        k for (k,) in rows(reference, "SELECT request_key FROM attempts"))
+    assert len(after) == storeview.attempt_count(reference)
+    assert sorted(a.request_key for a in after) == sorted(
+        a.request_key for a in storeview.attempts(reference))
 
 
 @pytest.mark.parametrize("fraction", [0.02, 0.5, 0.9])
 def test_sigkill_then_resume_loses_nothing_repeats_nothing_and_exports_the_same(
         fraction, server, reference, tmp_path):
-    total = attempt_count(reference)
+    total = storeview.attempt_count(reference)
     recipe = recipe_in(tmp_path, server)
     run = tmp_path / "run"
     proc = start("run", str(recipe), "--run-dir", "run", "--no-cache", cwd=tmp_path)
@@ -104,11 +101,11 @@ def test_sigkill_then_resume_loses_nothing_repeats_nothing_and_exports_the_same(
     wait_for_attempts(run, proc, max(1, int(total * fraction)))
     assert kill(proc) == -signal.SIGKILL
     cut = settled(server)
-    before = stored_attempts(run)
+    before = storeview.attempts(run)
     assert 0 < len(before) < total
     # the stop lost at most the requests in flight: answered, not yet committed
     killed_answers = len(answered(server.requests[first:cut]))
-    committed = sum(1 for a in before if a[8] is None)
+    committed = sum(1 for a in before if a.attempt.error is None)
     assert committed <= killed_answers <= committed + CONCURRENCY
 
     out = distil("run", "--resume", "run", "--no-cache", cwd=tmp_path, env=env())
@@ -118,7 +115,7 @@ def test_sigkill_then_resume_loses_nothing_repeats_nothing_and_exports_the_same(
 
 
 def test_ctrl_c_stops_cleanly_and_resume_completes(server, reference, tmp_path):
-    total = attempt_count(reference)
+    total = storeview.attempt_count(reference)
     recipe = recipe_in(tmp_path, server)
     run = tmp_path / "run"
     proc = start("run", str(recipe), "--run-dir", "run", "--no-cache", cwd=tmp_path)
@@ -134,10 +131,10 @@ def test_ctrl_c_stops_cleanly_and_resume_completes(server, reference, tmp_path):
     assert manifest["finished"] is None
     assert not (run / "store.sqlite-wal").exists() or \
         (run / "store.sqlite-wal").stat().st_size == 0  # closed cleanly: checkpointed
-    before = stored_attempts(run)
+    before = storeview.attempts(run)
     assert total // 3 <= len(before) < total
     killed_answers = len(answered(server.requests[first:cut]))
-    committed = sum(1 for a in before if a[8] is None)
+    committed = sum(1 for a in before if a.attempt.error is None)
     assert committed <= killed_answers <= committed + CONCURRENCY
 
     out = distil("run", "--resume", "run", "--no-cache", cwd=tmp_path, env=env())
@@ -156,7 +153,7 @@ def test_resume_carries_on_with_the_limit_the_run_was_started_with(loopback_serv
                           split={"train": 10, "validation": 5, "test": 5})
 
     def documents() -> int:
-        return rows(tmp_path / "run", "SELECT COUNT(*) FROM outcomes")[0][0]
+        return len(storeview.outcomes(tmp_path / "run"))
 
     def ok(*args: str) -> None:
         out = distil(*args, cwd=tmp_path, env=env())

@@ -13,8 +13,9 @@ import re
 import time
 from collections import Counter
 
+from tests import storeview
 from tests.core.clihelp import distil
-from tests.engine.harness import ROUNDS, doc_text, env, expected_status, rows, summary_reply, \
+from tests.engine.harness import ROUNDS, doc_text, env, expected_status, summary_reply, \
     write_recipe
 from tests.loopback import LoopbackServer
 
@@ -37,7 +38,7 @@ def test_a_thousand_documents_with_a_fifth_of_requests_faulted_all_end_somewhere
         elapsed = time.monotonic() - started
         chat = server.chat_requests
     run = tmp_path / "run"
-    outcomes = dict(rows(run, "SELECT doc_id, status FROM outcomes"))
+    outcomes = storeview.statuses(run)
     failed = [d for d, s in outcomes.items() if s == "failed"]
     assert out.returncode == (1 if failed else 0), out.stderr
 
@@ -50,17 +51,17 @@ def test_a_thousand_documents_with_a_fifth_of_requests_faulted_all_end_somewhere
     # none lost: every train and validation document has an outcome, every test one a record
     assert len(outcomes) == SPLIT["train"] + SPLIT["validation"]
     assert set(Counter(outcomes.values())) <= {"accepted", "rejected", "failed"}
-    records = rows(run, "SELECT doc_id, record FROM eval_records")
+    records = storeview.eval_records(run)
     assert len(records) == SPLIT["test"]
-    assert not set(outcomes) & {d for d, _ in records}
+    assert not set(outcomes) & {r.doc_id for r in records}
 
-    attempts = rows(run, "SELECT doc_id, round, error, passed FROM attempts WHERE "
-                         "stage='generate' ORDER BY id")
+    attempts = storeview.attempts(run, "generate")
     by_doc: dict[str, list[tuple]] = {}
-    for doc_id, round_, error, passed in attempts:
-        by_doc.setdefault(doc_id, []).append((round_, error, passed))
+    for a in attempts:
+        by_doc.setdefault(a.doc_id, []).append((a.attempt.round, a.attempt.error,
+                                                a.attempt.passed))
     assert set(by_doc) == set(outcomes)
-    stored_counts = dict(rows(run, "SELECT doc_id, attempts FROM outcomes"))
+    stored_counts = {d: o["attempts"] for d, o in storeview.outcomes(run).items()}
     for doc_id, status in outcomes.items():
         mine = by_doc[doc_id]
         assert stored_counts[doc_id] == len(mine)

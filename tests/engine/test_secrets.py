@@ -10,9 +10,10 @@ import itertools
 import signal
 from pathlib import Path
 
-from tests.engine.harness import API_KEY, KEY_ENV, doc_text, env, kill, rows, start, \
-    summary_reply, wait_for_attempts, write_recipe
+from tests import storeview
 from tests.core.clihelp import distil
+from tests.engine.harness import API_KEY, KEY_ENV, doc_text, env, kill, start, summary_reply, \
+    wait_for_attempts, write_recipe
 from tests.loopback import Reply
 
 LEAKY = {doc_text(i) for i in range(3, 1000, 10)}  # answered with a 401 that quotes the key
@@ -52,8 +53,8 @@ def test_the_api_key_is_nowhere_in_the_run_directory_or_the_cache(loopback_serve
     # the key was really used, and really echoed back by the server
     assert all(r.headers["authorization"] == f"Bearer {API_KEY}"
                for r in loopback_server.chat_requests)
-    errors = [e for (e,) in rows(tmp_path / "run", "SELECT error FROM attempts WHERE "
-                                                   "error LIKE '%HTTP 401%'")]
+    errors = [e for a in storeview.attempts(tmp_path / "run")
+              if (e := a.attempt.error) and "HTTP 401" in e]
     assert len(errors) == 3  # d0003, d0013, d0023
     assert all("Incorrect API key provided: [redacted]." in e for e in errors)
     assert (cache / "responses.sqlite").is_file()
@@ -68,10 +69,13 @@ def test_the_api_key_is_not_in_a_killed_runs_write_ahead_log(loopback_server, tm
     loopback_server.latency = 0.05
     recipe = write_recipe(tmp_path, loopback_server.url, docs=200, concurrency=4)
     proc = start("run", str(recipe), "--run-dir", "run", "--no-cache", cwd=tmp_path)
-    redacted = "SELECT COUNT(*) FROM attempts WHERE error LIKE '%[redacted]%'"
+    def redacted() -> bool:
+        return any("[redacted]" in (a.attempt.error or "")
+                   for a in storeview.attempts(tmp_path / "run"))
+
     for at_least in itertools.count(20, 10):  # until an echoed key has been stored
         wait_for_attempts(tmp_path / "run", proc, at_least)
-        if rows(tmp_path / "run", redacted)[0][0]:
+        if redacted():
             break
     assert kill(proc) == -signal.SIGKILL
     wal = (tmp_path / "run" / "store.sqlite-wal").read_bytes()

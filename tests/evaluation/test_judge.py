@@ -3,7 +3,6 @@ priced, cached) so that `distil report` recomputes its scores without asking it 
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from distil.errors import RecipeError
 from distil.recipe import load_recipe
 from distil_builtin.metrics.judge import Judge, parse_scores
+from tests import storeview
 from tests.core.clihelp import distil
 from tests.evaluation.helpers import DOCS, results, write_recipe, write_replay
 from tests.loopback import Reply
@@ -80,10 +80,7 @@ def test_judge_requests_are_stored_retried_priced_cached_and_never_repeated(tmp_
     assert judge["judge"] == "openai/judge-mini"
     # 7 requests reached the server: one 503, retried, and six answers
     assert len(loopback_server.chat_requests) == 7
-    db = sqlite3.connect(tmp_path / "run1" / "store.sqlite")
-    stages = dict(db.execute("SELECT stage, COUNT(*) FROM attempts GROUP BY stage").fetchall())
-    db.close()
-    assert stages == {"evaluate": 6, "judge": 6}
+    assert storeview.attempts_by_stage(tmp_path / "run1") == {"evaluate": 6, "judge": 6}
     assert results(tmp_path / "run1")["totals"]["cost"] == pytest.approx(judge["cost"])
 
     # the same evaluation in a new run directory: every judge answer comes from the cache

@@ -4,7 +4,6 @@ two models — the embedded local model and the loopback server through the `ope
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from distil.errors import RecipeError, UsageError
 from distil.suite import is_suite_file, load_suite
+from tests import storeview
 from tests.core.clihelp import distil
 from tests.evaluation.helpers import write_recipe
 from tests.loopback import Reply
@@ -88,14 +88,8 @@ def test_command_line_models_replace_the_suites(two_recipes):
 
 
 def stored_attempts(bench: Path) -> int:
-    total = 0
-    for path in bench.glob("*/*/store.sqlite"):
-        db = sqlite3.connect(path)
-        try:
-            total += db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
-        finally:
-            db.close()
-    return total
+    return sum(storeview.totals(store.parent)["requests"]
+               for store in bench.glob(f"*/*/{storeview.STORE}"))
 
 
 def loopback_labels(request_json) -> Reply:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,11 @@ from distil.engine.runner import RunOptions, Runner
 from distil.errors import RecipeError
 from distil.recipe import load_recipe
 from distil_builtin.models.openai_api import OpenAIModel
+from tests import storeview
 from tests.core.clihelp import distil
 from tests.students.batch_recipes import LONG, SHORT, batch_recipe, refining_responder
 
 DOCS = ["d00", "d01", "d02", "d03"]
-
-
-def rows(run_dir: Path, sql: str) -> list[tuple]:
-    db = sqlite3.connect(run_dir / "store.sqlite")
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
 
 
 def waves(jobs) -> list[list[str]]:
@@ -71,22 +63,21 @@ def test_refine_rounds_run_as_batches_with_a_failure_retried_next_round(tmp_path
     assert "retry in the next round" in out.stderr
 
     # every document accepted after feedback; the failed request left no attempt behind
-    outcomes = dict(rows(run, "SELECT doc_id, status FROM outcomes"))
-    assert outcomes == {d: "accepted" for d in DOCS}
-    attempts = rows(run, "SELECT doc_id, round, passed, error FROM attempts ORDER BY doc_id, "
-                         "round")
-    assert attempts == [(d, r, r, None) for d in DOCS for r in (0, 1)]
+    assert storeview.statuses(run) == {d: "accepted" for d in DOCS}
+    attempts = sorted((a.doc_id, a.attempt.round, a.attempt.passed, a.attempt.error)
+                      for a in storeview.attempts(run))
+    assert attempts == [(d, r, bool(r), None) for d in DOCS for r in (0, 1)]
     examples = [json.loads(x) for x in (run / "train.jsonl").read_text().splitlines()]
     assert sorted(e["messages"][-1]["content"] for e in examples) == [SHORT] * 4
 
     # half price: the recipe's prices are $1 / $2 per million tokens
-    for prompt, completion, cost in rows(run, "SELECT prompt_tokens, completion_tokens, cost "
-                                              "FROM attempts"):
+    for a in storeview.attempts(run):
+        usage, cost = a.attempt.completion.usage, a.cost
+        prompt, completion = usage.prompt_tokens, usage.completion_tokens
         assert prompt > 0 and cost == pytest.approx(0.5 * (prompt * 1e-6 + completion * 2e-6))
 
     # batch ids were kept in the store, and every batch is marked done
-    (meta,) = rows(run, "SELECT value FROM meta WHERE key='batches'")
-    records = json.loads(meta[0])
+    records = storeview.meta(run, "batches")
     assert [r["id"] for r in records] == list(jobs.batches)
     assert all(r["status"] == "done" for r in records)
     assert [r["request_count"] for r in records] == [4, 4, 1]
@@ -113,7 +104,7 @@ def test_an_interrupted_run_reattaches_to_its_batch(tmp_path, server, monkeypatc
     assert f"batch {first}: re-attaching (4 requests)" in capsys.readouterr().err
     assert waves(jobs) == [[f"{d}/0/0" for d in DOCS], [f"{d}/0/1" for d in DOCS]]
     assert runner.last_results["generate"]["accepted"] == 4
-    assert rows(run, "SELECT COUNT(*) FROM attempts") == [(8,)]
+    assert storeview.attempt_count(run) == 8
 
 
 def test_a_refused_request_fails_at_once_and_retries_are_bounded(tmp_path, server):
@@ -125,9 +116,9 @@ def test_a_refused_request_fails_at_once_and_retries_are_bounded(tmp_path, serve
     run_in_process(recipe, run)
     ids = [c for wave in waves(jobs) for c in wave]
     assert ids.count("d00/0/0") == 1 and ids.count("d02/0/0") == 3
-    outcomes = dict(rows(run, "SELECT doc_id, status FROM outcomes"))
+    outcomes = storeview.statuses(run)
     assert outcomes == {"d00": "failed", "d01": "accepted", "d02": "failed", "d03": "accepted"}
-    errors = dict(rows(run, "SELECT doc_id, error FROM attempts WHERE error IS NOT NULL"))
+    errors = {a.doc_id: a.attempt.error for a in storeview.attempts(run) if a.attempt.error}
     assert "HTTP 400: Invalid request (loopback)." in errors["d00"]
     assert "server_error" in errors["d02"]
 

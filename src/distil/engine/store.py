@@ -233,3 +233,36 @@ class RunStore:
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
+
+    # -- read API for tools and tests --------------------------------------------------------
+    # What a tool or a test needs to look at a run without knowing the schema
+    # (tests/storeview.py reads runs only through these and the methods above).
+    @classmethod
+    def attach(cls, path: Path, *, readonly: bool = True) -> RunStore:
+        """The store at `path` as it is, read-only unless `readonly=False`; usable while a run
+        is writing it.
+
+        Nothing is checked, created or changed on opening (no pragmas, no schema): a missing
+        file raises sqlite3.OperationalError, and so does a store whose tables are not there
+        yet. A run itself uses `open`/`create`, never this.
+        """
+        uri = f"file:{path}" + ("?mode=ro" if readonly else "?mode=rw")
+        db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        store = cls.__new__(cls)  # not __init__: how a run opens its store is not ours to say
+        store.path, store.db = path, db
+        return store
+
+    def attempt_rows(self, stage: str | None = None
+                     ) -> list[tuple[int, str, str, str, Attempt]]:
+        """Every attempt (of `stage`, or of all stages) in the order it was committed, as
+        (attempt id, stage, model label, request key, attempt)."""
+        sql = "SELECT * FROM attempts" + (" WHERE stage=?" if stage else "") + " ORDER BY id"
+        return [(r["id"], r["stage"], r["model"], r["request_key"], self._attempt_from_row(r))
+                for r in self.db.execute(sql, (stage,) if stage else ())]
+
+    def forget_outcomes(self) -> int:
+        """Delete every generation outcome and keep the attempts: the state a run is in when
+        it was killed after committing attempts but before deciding their documents. Returns
+        how many outcomes were deleted."""
+        return self.db.execute("DELETE FROM outcomes").rowcount
