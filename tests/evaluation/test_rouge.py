@@ -110,3 +110,100 @@ def test_metric_against_the_teacher_and_another_model():
 def test_reference_spelling_is_checked(bad):
     with pytest.raises(ValueError, match="field:<name>"):
         Rouge(reference=bad)
+
+
+# -- properties of the score, on generated texts ------------------------------------------------
+WORDS = ["the", "cat", "sat", "on", "mat", "Dog", "RAIN", "day", "42"]
+HAN = "東京大雨猫犬日本語今天北京下了"
+KANA = "がのにはをたでしてるア"
+PUNCT = ["", " ", ", ", ". ", "! ", "\n", "、", "。"]
+
+words_st = st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join)
+cjk_st = st.lists(st.tuples(st.sampled_from(HAN + KANA), st.sampled_from(PUNCT)),
+                  max_size=16).map(lambda pairs: "".join(c + p for c, p in pairs))
+text_st = st.one_of(words_st, cjk_st)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text_st, st.sampled_from(["auto", "char", "word"]))
+def test_a_text_against_itself_scores_one(text, level):
+    s = rouge_l(text, text, level)
+    assert (s.precision, s.recall, s.f1) == (1.0, 1.0, 1.0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text_st)
+def test_an_empty_answer_or_reference_scores_zero(text):
+    level = pick_level(text)
+    if not tokens(text, level):  # punctuation only: as empty as the empty text
+        assert rouge_l("", text).f1 == rouge_l(text, "").f1 == 1.0
+        return
+    for s in (rouge_l("", text), rouge_l(text, ""), rouge_l(" ,。", text)):
+        assert (s.precision, s.recall, s.f1) == (0.0, 0.0, 0.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_st, text_st)
+def test_f1_is_symmetric_bounded_and_the_harmonic_mean(a, b):
+    ab, ba = rouge_l(a, b), rouge_l(b, a)
+    assert ab.level == ba.level == pick_level(a, b)
+    assert ab.f1 == pytest.approx(ba.f1)
+    assert (ab.precision, ab.recall) == (pytest.approx(ba.recall), pytest.approx(ba.precision))
+    for s in (ab, ba):
+        assert 0.0 <= s.precision <= 1.0 and 0.0 <= s.recall <= 1.0 and 0.0 <= s.f1 <= 1.0
+        if s.precision + s.recall and tokens(a, s.level) and tokens(b, s.level):
+            assert s.f1 == pytest.approx(2 * s.precision * s.recall / (s.precision + s.recall))
+    cand, ref = tokens(a, ab.level), tokens(b, ab.level)
+    if cand and ref:  # precision and recall are the LCS over each side's length
+        common = lcs_length(cand, ref)
+        assert ab.precision == pytest.approx(common / len(cand))
+        assert ab.recall == pytest.approx(common / len(ref))
+
+
+@settings(max_examples=150, deadline=None)
+@given(cjk_st.filter(lambda t: any(c in HAN + KANA for c in t)), cjk_st)
+def test_japanese_and_chinese_are_scored_character_by_character(a, b):
+    s = rouge_l(a, b)
+    assert s.level == "char" and s == rouge_l(a, b, level="char")
+    assert tokens(a, "char") == [c for c in a if c in HAN + KANA]  # spaces, 、 and 。 dropped
+    # so spacing and punctuation between the characters change nothing
+    spaced = " ".join(c for c in a if c in HAN + KANA)
+    assert rouge_l(spaced, b, level="char") == rouge_l(a, b, level="char")
+
+
+@settings(max_examples=100, deadline=None)
+@given(words_st, words_st)
+def test_word_level_ignores_case_width_and_punctuation(a, b):
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in a)  # ＦＵＬＬ
+    for variant in (a.upper(), wide, a.replace(" ", ", ") + "."):
+        assert rouge_l(variant, b, level="word") == rouge_l(a, b, level="word")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), text_st), st.one_of(st.none(), text_st)),
+                min_size=1, max_size=12))
+def test_rouge_metric_is_the_mean_of_each_answer_against_its_reference(pairs):
+    """Each answer against the teacher's output for its document; errors and documents
+    without a reference are counted, not scored."""
+    recs = [EvalRecord("m", f"d{i}", out, error=None if out is not None else "boom")
+            for i, (out, _) in enumerate(pairs)]
+    teacher = {f"d{i}": ref for i, (_, ref) in enumerate(pairs) if ref is not None}
+    out = Rouge().compute(recs, {"teacher_outputs": teacher})
+    scored = [rouge_l(o, teacher[f"d{i}"]) for i, (o, _) in enumerate(pairs)
+              if o is not None and f"d{i}" in teacher]
+    assert out["n"] == len(scored) == sum(out["levels"].values())
+    assert out["errors"] == sum(o is None for o, _ in pairs)
+    assert out["n"] + out["missing_reference"] + out["errors"] == len(pairs)
+    assert out["levels"] == {lv: sum(s.level == lv for s in scored) for lv in ("char", "word")}
+    if not scored:
+        assert out["f1"] is None
+        return
+    assert out["f1"] == pytest.approx(statistics.fmean(s.f1 for s in scored))
+    assert out["precision"] == pytest.approx(statistics.fmean(s.precision for s in scored))
+    assert out["recall"] == pytest.approx(statistics.fmean(s.recall for s in scored))
+    lo, hi = out["f1_ci95"]
+    assert 0.0 <= lo <= out["f1"] + 1e-9 and out["f1"] - 1e-9 <= hi <= 1.0
+    # an answer that is its reference scores 1, so all-correct answers give exactly 1
+    perfect = Rouge().compute([EvalRecord("m", d, t) for d, t in teacher.items()],
+                              {"teacher_outputs": teacher})
+    assert perfect["f1"] == 1.0 and perfect["f1_ci95"] == [1.0, 1.0]
