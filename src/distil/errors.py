@@ -61,6 +61,12 @@ class UnknownPluginError(UsageError):
         super().__init__(message)
 
 
+class Interrupted(DistilError):
+    """The run was stopped (Ctrl-C, SIGTERM); its message says how to carry on."""
+
+    exit_code = 130
+
+
 class ModelError(DistilError):
     """A model request failed for good (after retries). The run records it and goes on."""
 

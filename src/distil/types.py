@@ -92,7 +92,9 @@ class Completion:
     """What a model plugin returns for one request.
 
     `cost` is in US dollars, None when unknown. `latency` is wall seconds for the request.
-    `raw` keeps the provider's response (JSON-ready) for debugging; it is never required.
+    `cached` marks an answer replayed from the response cache: its latency was measured when it
+    was first asked, so latency figures leave it out. `raw` keeps the provider's response
+    (JSON-ready) for debugging; it is never required.
     """
 
     text: str
@@ -102,6 +104,12 @@ class Completion:
     finish_reason: str | None = None
     model: str | None = None
     raw: Mapping[str, Any] | None = None
+    cached: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        """Cut off by the token limit (`max_tokens`), not ended by the model."""
+        return self.finish_reason == "length"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +119,7 @@ class Completion:
             "latency": self.latency,
             "finish_reason": self.finish_reason,
             "model": self.model,
+            "cached": self.cached,
         }
 
 
@@ -218,7 +227,11 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class EvalRecord:
-    """One model's single-shot answer to one held-out document, as judged."""
+    """One model's single-shot answer to one held-out document, as judged.
+
+    `cached` marks an answer replayed from the response cache (its latency is not a fresh
+    measurement); `finish_reason` is the provider's (`length`: cut off by the token limit).
+    """
 
     model: str
     doc_id: str
@@ -228,7 +241,8 @@ class EvalRecord:
     usage: Usage = field(default_factory=Usage)
     cost: float | None = None
     error: str | None = None
-    reference: str | None = None
+    finish_reason: str | None = None
+    cached: bool = False
 
     @property
     def passed(self) -> bool:
@@ -246,5 +260,7 @@ class EvalRecord:
             "usage": self.usage.to_dict(),
             "cost": self.cost,
             "error": self.error,
+            "finish_reason": self.finish_reason,
+            "cached": self.cached,
             "passed": self.passed,
         }

@@ -43,7 +43,7 @@ def test_limiter_without_rpm_does_not_wait():
 def test_store_cost_total_is_the_same_in_any_commit_order(tmp_path_factory, costs, rng):
     totals = []
     for order in (list(costs), rng.sample(costs, len(costs))):
-        store = RunStore(tmp_path_factory.mktemp("store") / "store.sqlite")
+        store = RunStore.create(tmp_path_factory.mktemp("store") / "store.sqlite")
         for i, cost in enumerate(order):
             completion = Completion("x", Usage(1, 1), cost=cost)
             store.add_attempt("generate", "teacher", f"k{i}",
@@ -56,7 +56,7 @@ def test_store_cost_total_is_the_same_in_any_commit_order(tmp_path_factory, cost
 def test_store_reads_evaluation_records_in_a_fixed_order(tmp_path):
     ids = [f"d{i:02d}" for i in range(20)]
     shuffled = random.Random(3).sample(ids, len(ids))
-    store = RunStore(tmp_path / "store.sqlite")
+    store = RunStore.create(tmp_path / "store.sqlite")
     for doc_id in shuffled:  # the order requests happened to finish in
         store.add_eval_record(EvalRecord("teacher", doc_id, "out"), None)
     assert [r.doc_id for r in store.eval_records("teacher")] == ids

@@ -23,14 +23,21 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 class Latency(Metric):
-    """Wall seconds per answered request (failed requests left out), with a bootstrap 95% CI."""
+    """Wall seconds per answered request, with a bootstrap 95% CI.
+
+    Failed requests are left out, and so are answers replayed from the response cache: their
+    latency was measured when they were first asked, not now (`cached` counts them). A model's
+    load time is not in here either; the run reports it as `load_seconds`.
+    """
 
     def compute(self, records: Sequence[EvalRecord], context: dict[str, Any]) -> dict[str, Any]:
-        values = [r.latency for r in records if r.output is not None]
+        values = [r.latency for r in records if r.output is not None and not r.cached]
+        cached = sum(1 for r in records if r.output is not None and r.cached)
         if not values:
-            return {"n": 0, "mean": None, "p50": None, "p95": None}
+            return {"n": 0, "mean": None, "p50": None, "p95": None, "cached": cached}
         return {
             "n": len(values),
+            "cached": cached,
             "mean": statistics.fmean(values),
             "p50": percentile(values, 50),
             "p95": percentile(values, 95),

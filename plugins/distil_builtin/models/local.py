@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
-from distil.errors import ModelError, UsageError
+from distil.errors import ModelError, UsageError, did_you_mean
 from distil.kinds import Model
 from distil.types import Completion, Message, Usage
 
@@ -195,6 +195,26 @@ class LocalModel(Model):
     def model_post_init(self, context: Any, /) -> None:
         self._seeds = random.Random(self.seed) if self.seed is not None else None
 
+    @field_validator("model")
+    @classmethod
+    def _known_when_a_recipe_names_it(cls, value: str, info: ValidationInfo) -> str:
+        """`distil validate` refuses `local/nosuchmodel`: a recipe (which passes a validation
+        context) must name a shipped model or an existing GGUF file. Built in code, a model is
+        checked when it first loads, as before."""
+        if info.context is None or value in SHIPPED_MODELS or Path(value).expanduser().is_file():
+            return value
+        hint = did_you_mean(value, SHIPPED_MODELS)
+        raise ValueError(f"not a shipped model ({', '.join(SHIPPED_MODELS)}) nor an existing "
+                         f"GGUF file" + (f"; {hint}" if hint else ""))
+
+    def accepted_params(self) -> frozenset[str] | None:
+        """What `Llama.create_chat_completion` takes (None when llama-cpp-python is missing:
+        the first request then says what to install)."""
+        try:
+            return _chat_kwargs() | {"max_completion_tokens"}
+        except UsageError:
+            return None
+
     # -- files ----------------------------------------------------------------------------------
     def resolved_path(self) -> Path:
         """The GGUF file this model reads; a UsageError names it when it is missing."""
@@ -259,6 +279,10 @@ class LocalModel(Model):
                     atexit.register(_close_all)
                 _LOADED[key] = shared
             return shared
+
+    async def load(self) -> None:
+        """Read the GGUF file before the first request (the engine times this as the load)."""
+        await asyncio.to_thread(self._shared)
 
     # -- requests -------------------------------------------------------------------------------
     def _request(self, messages: Sequence[Message],

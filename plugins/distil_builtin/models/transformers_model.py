@@ -146,6 +146,10 @@ class TransformersModel(Model):
             merged["seed"] = self.seed
         return merged
 
+    async def load(self) -> None:
+        """Read the weights before the first request (the engine times this as the load)."""
+        await asyncio.to_thread(self._loaded)
+
     async def complete(self, messages: Sequence[Message],
                        params: Mapping[str, Any] | None = None) -> Completion:
         settings = self._settings(params)

@@ -12,7 +12,7 @@ import sys
 import click
 
 from distil.cli.app import cli
-from distil.errors import DistilError
+from distil.errors import DistilError, Interrupted
 
 
 def _load_plugin_commands() -> None:
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted: everything finished so far is saved.", err=True)
         sys.exit(130)
+    except Interrupted as exc:  # Ctrl-C or SIGTERM during a run: say how to carry on
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
     except DistilError as exc:
         if debug:
             raise

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from distil.cli.options import no_cache_option, plugins_dir_option, progress_option
+from distil.cli.options import max_cost_option, no_cache_option, plugins_dir_option, progress_option
 
 
 @click.command("bench")
@@ -20,8 +20,7 @@ from distil.cli.options import no_cache_option, plugins_dir_option, progress_opt
               help="Bench directory (default: runs/bench/<suite name>/<timestamp>). Give an "
                    "existing one to resume it: stored answers are not asked again.")
 @no_cache_option
-@click.option("--max-cost", type=click.FloatRange(min=0),
-              help="USD budget for the whole bench (spending already stored counts).")
+@max_cost_option
 @progress_option
 @plugins_dir_option
 def command(suite: str, models: tuple[str, ...], run_dir: str | None, no_cache: bool,
@@ -39,7 +38,9 @@ def command(suite: str, models: tuple[str, ...], run_dir: str | None, no_cache: 
       distil bench suites/summaries.yaml -m local/smollm2 -m openai/gpt-4.1-mini
       distil bench suites/summaries.yaml --run-dir runs/bench/summaries/20261124-120000
     """
+    from distil.cli.run_summary import echo_paths
     from distil.results.matrix import render_markdown
+    from distil.wording import plural
     from distil.suite import load_suite
     from distil.suite.bench import new_bench_dir, run_bench
 
@@ -52,9 +53,8 @@ def command(suite: str, models: tuple[str, ...], run_dir: str | None, no_cache: 
     click.echo(f"# {loaded.name}\n")
     for line in render_markdown(results):
         click.echo(line)
-    for p in paths:
-        click.echo(f"wrote: {p}")
+    echo_paths(paths)
     errors = results["totals"].get("request_errors") or 0
     if errors:
-        click.echo(f"finished with failures: {errors} requests failed", err=True)
+        click.echo(f"finished with failures: {plural(errors, 'request')} failed", err=True)
         sys.exit(1)

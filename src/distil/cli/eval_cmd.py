@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import click
 
-from distil.cli.options import no_cache_option, plugins_dir_option, progress_option
+from distil.cli.options import max_cost_option, no_cache_option, plugins_dir_option, progress_option
+from distil.errors import DistilError
 
 
 @click.command("eval")
@@ -25,8 +25,7 @@ from distil.cli.options import no_cache_option, plugins_dir_option, progress_opt
               help="Run directory (default: runs/<recipe name>/<timestamp>). An existing run "
                    "of the same recipe is reused: answers already stored are not asked again.")
 @no_cache_option
-@click.option("--max-cost", type=click.FloatRange(min=0),
-              help="USD budget: stop before spending would pass it (earlier spending counts).")
+@max_cost_option
 @progress_option
 @plugins_dir_option
 def command(recipe: str, models: tuple[str, ...], split: str | None, limit: int | None,
@@ -44,34 +43,26 @@ def command(recipe: str, models: tuple[str, ...], split: str | None, limit: int 
       distil eval recipe.yaml -m teacher -m openai/gpt-4.1-mini --limit 20
       distil eval recipe.yaml -m replay/outputs.jsonl --run-dir runs/replayed
     """
-    from distil.engine.evaluation import configure_evaluation, remember_metrics
+    from distil.cli.run_summary import echo_models, echo_paths, exit_for, remove_if_untouched
+    from distil.engine.context import RunOptions
+    from distil.engine.evaluation import plan_for
     from distil.engine.rundir import new_run_dir
-    from distil.engine.runner import RunOptions, Runner
+    from distil.engine.runner import Runner
     from distil.recipe import load_recipe
 
     loaded = load_recipe(recipe, plugins_dirs)
-    configure_evaluation(loaded, models=models, split=split, limit=limit)
+    plan = plan_for(loaded, models=models, split=split, limit=limit)
     target = Path(run_dir) if run_dir else new_run_dir(loaded)
-    runner = Runner(loaded, target, RunOptions(progress=progress, use_cache=not no_cache,
-                                               max_cost=max_cost))
-    remember_metrics(runner.store, loaded)
-    click.echo(f"run directory: {target}", err=True)
-    paths = asyncio.run(runner.run(("evaluate", "report")))
-    results = runner.last_results
-    errors = 0
-    for label, entry in results.get("models", {}).items():
-        figures = entry["metrics"]
-        rate = figures.get("pass_rate", {}).get("rate")
-        errors += figures.get("pass_rate", {}).get("errors", 0) or 0
-        line = f"{label} ({entry['model']})" if entry["model"] != label else label
-        if rate is not None:
-            line += f": pass rate {rate:.0%}"
-        mean = figures.get("length_stats", {}).get("mean")
-        if mean is not None:
-            line += f", mean length {mean:.1f} {figures['length_stats'].get('unit') or ''}"
-        click.echo(line.rstrip())
-    for p in paths:
-        click.echo(f"{'report' if p.suffix in ('.md', '.html') else 'wrote'}: {p}")
-    if errors:
-        click.echo(f"finished with failures: {errors} requests failed", err=True)
-        sys.exit(1)
+    existed = target.exists()
+    try:
+        runner = Runner(loaded, target, RunOptions(progress=progress, use_cache=not no_cache,
+                                                   max_cost=max_cost), plan=plan)
+        click.echo(f"run directory: {target}", err=True)
+        paths = asyncio.run(runner.run(("evaluate", "report")))
+    except DistilError as exc:
+        if exc.exit_code == 2:
+            remove_if_untouched(target, existed)
+        raise
+    echo_models(runner.last_results)
+    echo_paths(paths)
+    exit_for(runner.last_outcome, generated=False)

@@ -8,8 +8,6 @@ import click
 
 from distil.cli.options import plugins_dir_option
 
-FORMATS = ("markdown", "html", "json")
-
 
 @click.command("report")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
@@ -21,16 +19,20 @@ def command(run_dir: str, formats: tuple[str, ...], plugins_dirs: tuple[str, ...
     """Recompute RUN_DIR's figures from its store and write its reports again.
 
     No model is called: evaluation records and any judge answers are read from the run's
-    store.sqlite, and every metric is recomputed with the installed distil. The run's recipe
-    must still be at the path its manifest records, unchanged; otherwise the saved
-    results.json is rendered as it is (with a warning). A bench directory (from `distil
-    bench`) recomputes each of its cells and renders the matrix.
+    store.sqlite, and every metric of the run's evaluation is recomputed with the installed
+    distil, from the run's own recipe.yaml. When that recipe cannot be built any more (its
+    corpus moved, a plugin uninstalled) the saved results.json is rendered as it is (with a
+    warning). A store that is missing, empty or damaged is refused, and nothing is written.
+    The run's record (its start and end in manifest.json) is never changed; results.json
+    says when it was rendered. A bench directory (from `distil bench`) recomputes each of its
+    cells and renders the matrix.
 
     \b
       distil report runs/quickstart/20261124-101500
       distil report runs/quickstart/20261124-101500 --format html
       distil report runs/bench/summaries/20261124-120000
     """
+    from distil.cli.run_summary import echo_paths
     from distil.engine.rerender import rerender_bench, rerender_run
     from distil.suite.bench import BENCH_MANIFEST
 
@@ -42,5 +44,4 @@ def command(run_dir: str, formats: tuple[str, ...], plugins_dirs: tuple[str, ...
         warnings = [warning] if warning else []
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
-    for p in paths:
-        click.echo(f"wrote: {p}")
+    echo_paths(paths)

@@ -8,26 +8,26 @@ from pathlib import Path
 
 import click
 
-from distil.cli.options import no_cache_option, plugins_dir_option, progress_option
-from distil.errors import UsageError
-
-STAGE_NAMES = ("generate", "export", "train", "evaluate", "report")
+from distil.cli.options import max_cost_option, no_cache_option, plugins_dir_option, progress_option
+from distil.engine.context import STAGES
+from distil.errors import DistilError, UsageError
 
 
 @click.command("run")
 @click.argument("recipe", required=False, type=click.Path(dir_okay=False))
 @click.option("--run-dir", type=click.Path(file_okay=False),
-              help="Run directory (default: runs/<recipe name>/<timestamp>).")
+              help="Run directory (default: runs/<recipe name>/<timestamp>). It must be new, "
+                   "empty, or a run of the same recipe (which is then carried on).")
 @click.option("--resume", "resume", type=click.Path(file_okay=False, exists=True),
-              help="Carry on a run that was stopped: nothing finished is redone; its "
-                   "--limit is kept unless given again.")
-@click.option("--stage", "stages", multiple=True, type=click.Choice(STAGE_NAMES),
+              help="Carry on a run that was stopped, with the run's own recipe.yaml: nothing "
+                   "finished is redone, what failed is asked again; its --limit is kept "
+                   "unless given again.")
+@click.option("--stage", "stages", multiple=True, type=click.Choice(STAGES),
               help="Run only this stage (repeatable); the others read what is already saved.")
 @click.option("--limit", type=click.IntRange(min=1),
               help="Use at most N documents of each split (a quick trial).")
 @no_cache_option
-@click.option("--max-cost", type=click.FloatRange(min=0),
-              help="USD budget: stop before spending would pass it (earlier spending counts).")
+@max_cost_option
 @progress_option
 @click.option("--yes", "-y", "yes", is_flag=True,
               help="Start paid work (a fine-tuning job) without asking for confirmation.")
@@ -38,48 +38,57 @@ def command(recipe: str | None, run_dir: str | None, resume: str | None, stages:
     """Run RECIPE: generate -> export -> train -> evaluate -> report.
 
     Every attempt is committed to the run's SQLite store before it counts, so a stopped run
-    resumes with `--resume RUN_DIR` and pays for nothing twice.
+    (Ctrl-C, SIGTERM, a crash) resumes with `--resume RUN_DIR` and pays for nothing twice.
+
+    Exit status: 0 success; 1 the run finished but requests failed for good, or no document
+    was accepted, or there was nothing to run; 2 bad input; 130 interrupted.
 
     \b
       distil run recipes/quickstart.yaml
       distil run recipes/quickstart.yaml --limit 5 --run-dir /tmp/trial
       distil run --resume runs/quickstart/20261124-101500
     """
-    from distil.engine.rundir import new_run_dir, read_manifest
-    from distil.engine.runner import RunOptions, Runner
+    from distil.cli.run_summary import (
+        echo_generation,
+        echo_models,
+        echo_paths,
+        exit_for,
+        remove_if_untouched,
+    )
+    from distil.engine.context import RunOptions
+    from distil.engine.rundir import load_run_recipe, new_run_dir, read_manifest
+    from distil.engine.runner import Runner, nothing_to_run
     from distil.recipe import load_recipe
+    from distil.recipe.preflight import preflight
 
     if resume:
-        manifest = read_manifest(Path(resume))
-        recipe = recipe or manifest["recipe_path"]
         run_dir = resume
         if limit is None:  # carry on the run as it was started: the same documents
-            limit = manifest.get("limit")
-    if not recipe:
+            limit = read_manifest(Path(resume)).get("limit")
+        loaded = (load_recipe(recipe, plugins_dirs) if recipe
+                  else load_run_recipe(Path(resume), plugins_dirs))
+    elif recipe:
+        loaded = load_recipe(recipe, plugins_dirs)
+    else:
         raise UsageError("give a RECIPE, or --resume RUN_DIR")
-    loaded = load_recipe(recipe, plugins_dirs)
-    target = Path(run_dir) if run_dir else new_run_dir(loaded)
-    runner = Runner(loaded, target, RunOptions(limit=limit, progress=progress,
-                                               use_cache=not no_cache, max_cost=max_cost,
-                                               yes=yes))
-    click.echo(f"run directory: {target}", err=True)
-    paths = asyncio.run(runner.run(stages or STAGE_NAMES))
-    results = runner.last_results
-    gen = results.get("generate") or {}
-    if gen:
-        click.echo(f"generate: {gen['accepted']} of {gen['documents']} documents accepted "
-                   f"({gen['attempts']} requests, first-shot pass rate "
-                   f"{gen['first_shot_pass_rate']:.0%})")
-    for label, entry in results.get("models", {}).items():
-        rate = entry["metrics"].get("pass_rate", {}).get("rate")
-        if rate is not None:
-            click.echo(f"evaluate: {label} ({entry['model']}) pass rate {rate:.0%}")
-    for p in paths:
-        click.echo(f"{'report' if p.suffix == '.md' else 'wrote'}: {p}")
-    # exit 1: the run finished, but some documents failed for good (request errors)
-    eval_errors = sum(e["metrics"].get("pass_rate", {}).get("errors", 0)
-                      for e in results.get("models", {}).values())
-    if gen.get("failed") or eval_errors:
-        click.echo(f"finished with failures: {gen.get('failed', 0)} documents failed in "
-                   f"generate, {eval_errors} requests failed in evaluate", err=True)
+    if not stages and (reason := nothing_to_run(loaded)):
+        click.echo(reason, err=True)
         sys.exit(1)
+    preflight(loaded)  # what would fail at once fails here, before a run directory exists
+    target = Path(run_dir) if run_dir else new_run_dir(loaded)
+    existed = target.exists()
+    try:
+        runner = Runner(loaded, target, RunOptions(limit=limit, progress=progress,
+                                                   use_cache=not no_cache, max_cost=max_cost,
+                                                   yes=yes))
+        click.echo(f"run directory: {target}", err=True)
+        paths = asyncio.run(runner.run(stages or STAGES))
+    except DistilError as exc:
+        if exc.exit_code == 2:
+            remove_if_untouched(target, existed)
+        raise
+    results = runner.last_results
+    echo_generation(results)
+    echo_models(results)
+    echo_paths(paths)
+    exit_for(runner.last_outcome, generated=bool(results.get("generate")))

@@ -52,17 +52,15 @@ class ResponseCache:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, "
                         "completion TEXT NOT NULL)")
-        self.hits = 0
 
     def get(self, key: str) -> Completion | None:
         row = self.db.execute("SELECT completion FROM responses WHERE key=?", (key,)).fetchone()
         if row is None:
             return None
         d = json.loads(row[0])
-        self.hits += 1
         return Completion(text=d["text"], usage=Usage(**d["usage"]), cost=d["cost"],
                           latency=d["latency"], finish_reason=d.get("finish_reason"),
-                          model=d.get("model"))
+                          model=d.get("model"), cached=True)
 
     def put(self, key: str, completion: Completion) -> None:
         self.db.execute("INSERT OR REPLACE INTO responses VALUES (?, ?)",

@@ -1,6 +1,6 @@
 """What a document's attempts come to: the outcome the generate stage records for it.
 
-Shared by the concurrent path (runner.py) and the Batch API path (batch.py), so both record
+Shared by the concurrent path (generate.py) and the Batch API path (batch.py), so both record
 the same status, chosen attempt and cost.
 """
 

@@ -1,11 +1,12 @@
 """`distil report`: recompute a run's figures from its store and render them again.
 
-No model is called. The evaluation records are read from `store.sqlite` and every metric is
-computed afresh (so a newer distil, or another `--format`, applies to an old run); requests a
-metric made itself (an LLM judge) are read back from the store. This needs the run's recipe,
-unchanged, at the path the manifest records — that is what says which constraints, corpus and
-metrics the run used. When it is gone or edited, the saved `results.json` is rendered instead,
-with a warning.
+No model is called. The evaluation records are read from `store.sqlite` and every metric of
+the run's stored evaluation plan is computed afresh (so a newer distil, or another `--format`,
+applies to an old run); requests a metric made itself (an LLM judge) are read back from the
+store. The recipe is the run's own `recipe.yaml`. A store that is missing, empty, damaged or of
+another schema version is refused: nothing is rendered from it. When the recipe cannot be
+built any more (its corpus was moved, a plugin uninstalled), the saved `results.json` is
+rendered instead, with a warning.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from typing import Any
 
 import yaml
 
-from distil.engine.evaluation import restore_metrics
-from distil.engine.rundir import read_manifest
+from distil.engine.context import RunOptions
+from distil.engine.report import RESULTS, ShrinkingRendering
+from distil.engine.rundir import load_run_recipe
+from distil.engine.runner import Runner
+from distil.engine.store import StoreError
 from distil.errors import DistilError, UsageError
 from distil.kinds import Reporter
 from distil.plugins import PluginHost, get_host
-from distil.recipe import load_recipe
 from distil.recipe.resolve import build_plugin
 from distil.recipe.yaml_source import YamlSource
+from distil.suite.bench import SUITE_COPY, collect, render
 
 DEFAULT_BENCH_REPORTS: list[Any] = ["markdown", "html", "json"]
 
@@ -37,19 +41,14 @@ def build_reporters(host: PluginHost, specs: Sequence[Any], where: str) -> list[
 def recompute_run(run_dir: Path, formats: Sequence[str] | None = None,
                   plugins_dirs: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
     """Recompute and render one run; raises DistilError when its recipe cannot be used."""
-    from distil.engine.runner import RunOptions, Runner
-
-    manifest = read_manifest(run_dir)
-    loaded = load_recipe(manifest["recipe_path"], plugins_dirs)
+    loaded = load_run_recipe(run_dir, plugins_dirs)
     runner = Runner(loaded, run_dir, RunOptions(use_cache=False, progress=False))
     try:
-        restore_metrics(runner.store, loaded)
-        if formats:
-            loaded.reporters = build_reporters(loaded.host, formats, "--format")
-        paths = runner.report()
+        reporters = build_reporters(loaded.host, formats, "--format") if formats else None
+        paths = runner.report(reporters)
         return runner.last_results, paths
     finally:
-        runner.store.close()
+        runner.ctx.pipeline.close()
 
 
 def rerender_run(run_dir: Path, formats: Sequence[str] | None = None,
@@ -59,17 +58,22 @@ def rerender_run(run_dir: Path, formats: Sequence[str] | None = None,
     try:
         results, paths = recompute_run(run_dir, formats, plugins_dirs)
         return results, paths, None
+    except (StoreError, ShrinkingRendering):
+        raise  # never render over a run whose record cannot be read, or with less
     except DistilError as exc:
-        saved = run_dir / "results.json"
+        saved = run_dir / RESULTS
         if not saved.is_file():
             raise UsageError(f"{run_dir}: cannot recompute the figures ({exc}) and there is "
-                             f"no results.json to render") from None
+                             f"no {RESULTS} to render") from None
         reason = str(exc)
-    results = json.loads(saved.read_text(encoding="utf-8"))
-    reporters = build_reporters(get_host(plugins_dirs), formats or ["markdown", "json"],
-                                "--format")
-    paths = [r.render(results, run_dir) for r in reporters]
-    warning = f"rendered the saved results.json without recomputing: {reason}"
+    try:
+        results = json.loads(saved.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{saved}: not readable JSON ({exc}), and the figures cannot be "
+                         f"recomputed ({reason})") from None
+    reporters = build_reporters(get_host(plugins_dirs), formats or ["markdown"], "--format")
+    paths = [r.render(results, run_dir) for r in reporters if r.plugin_name != "json"]
+    warning = f"rendered the saved {RESULTS} without recomputing: {reason}"
     return results, paths, warning
 
 
@@ -77,8 +81,6 @@ def rerender_bench(bench_dir: Path, formats: Sequence[str] | None = None,
                    plugins_dirs: tuple[str, ...] = ()
                    ) -> tuple[dict[str, Any], list[Path], list[str]]:
     """Recompute every cell of a bench, then render the bench's own reports."""
-    from distil.suite.bench import SUITE_COPY, collect, render
-
     warnings: list[str] = []
 
     def cell(cell_dir: Path) -> dict[str, Any]:

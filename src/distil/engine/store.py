@@ -4,6 +4,11 @@ An attempt is committed before the engine counts it, so a run killed at any poin
 the requests that were in flight. On resume, a request whose attempt is already stored (same
 stage, model, document, position and request content) is answered from the store instead of
 the model: nothing paid for is paid twice.
+
+A store is created once, with the run (`RunStore.create`), and every later use opens it with
+`RunStore.open`, which refuses a file that is missing, empty, not SQLite, damaged, or written
+by another version of this schema: a run whose record cannot be read must never be "resumed"
+from nothing (paying again for everything) or re-rendered as empty figures.
 """
 
 from __future__ import annotations
@@ -13,11 +18,16 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from distil.errors import UsageError
 from distil.types import Attempt, Completion, EvalRecord, Message, Usage, Verdict
+
+# Bumped whenever a table changes shape; a store of another version is refused, not guessed at.
+SCHEMA_VERSION = 2
+TABLES = ("attempts", "outcomes", "eval_records", "meta")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -37,6 +47,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     latency REAL NOT NULL DEFAULT 0,
     error TEXT,
     passed INTEGER NOT NULL,
+    finish_reason TEXT,
+    cached INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_lookup
@@ -74,16 +86,70 @@ def request_key(model_identity: Mapping[str, Any], messages: Sequence[Message],
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class RunStore:
-    """All persistent state of one run. One connection, used from the event loop thread."""
+class StoreError(UsageError):
+    """A run store that cannot be used as it is; the message names the file and what to do."""
 
-    def __init__(self, path: Path) -> None:
+
+class RunStore:
+    """All persistent state of one run. One connection, used from the event loop thread.
+
+    Make one with `create` (a new run) or `open` (anything that reads or continues a run).
+    """
+
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None)  # autocommit: each write commits
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.db = db
+
+    @classmethod
+    def create(cls, path: Path) -> RunStore:
+        """A new, empty store at `path` (which must not exist yet)."""
+        if path.exists():
+            raise StoreError(f"{path}: a run store is already there; resume that run with "
+                             f"`distil run --resume {path.parent}` or choose another --run-dir")
+        db = cls._connect(path)
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        return cls(path, db)
+
+    @classmethod
+    def open(cls, path: Path) -> RunStore:
+        """The existing store at `path`, checked: refused (StoreError) when it is missing,
+        empty, not a SQLite database, damaged, or of another schema version."""
+        where = f"{path}: "
+        if not path.is_file():
+            raise StoreError(where + "the run store is missing; this run's record is gone, so "
+                             "it can be neither resumed nor re-rendered (start a new run)")
+        if path.stat().st_size == 0:
+            raise StoreError(where + "the run store is empty (0 bytes); refusing to resume or "
+                             "re-render from nothing (restore it from a backup, or start a new "
+                             "run)")
+        try:
+            db = cls._connect(path)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(where + f"not a readable run store ({exc}); restore it from a "
+                             f"backup, or start a new run") from None
+        if check != "ok":
+            db.close()
+            raise StoreError(where + f"the run store is damaged ({check}); restore it from a "
+                             f"backup, or start a new run")
+        if version != SCHEMA_VERSION or not set(TABLES) <= tables:
+            db.close()
+            raise StoreError(where + f"a run store of schema version {version}, but this "
+                             f"distil reads version {SCHEMA_VERSION}; use the distil that "
+                             f"made the run, or start a new run")
+        return cls(path, db)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None)  # autocommit: each write commits
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
 
     def close(self) -> None:
         self.db.close()
@@ -109,7 +175,7 @@ class RunStore:
         cur = self.db.execute(
             "INSERT INTO attempts (stage, model, doc_id, restart, round, request_key, messages,"
             " completion, verdicts, prompt_tokens, completion_tokens, cost, latency, error,"
-            " passed, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " passed, finish_reason, cached, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage, model, attempt.doc_id, attempt.restart, attempt.round, key,
                 json.dumps([m.to_dict() for m in attempt.messages], ensure_ascii=False),
@@ -117,7 +183,8 @@ class RunStore:
                 json.dumps([v.to_dict() for v in attempt.verdicts], ensure_ascii=False),
                 c.usage.prompt_tokens if c else 0, c.usage.completion_tokens if c else 0,
                 c.cost if c else None, c.latency if c else 0.0, attempt.error,
-                int(attempt.passed), time.time(),
+                int(attempt.passed), c.finish_reason if c else None, int(bool(c and c.cached)),
+                time.time(),
             ),
         )
         return int(cur.lastrowid)
@@ -141,7 +208,7 @@ class RunStore:
             completion = Completion(
                 text=comp["text"], usage=Usage(**comp["usage"]), cost=comp["cost"],
                 latency=comp["latency"], finish_reason=comp.get("finish_reason"),
-                model=comp.get("model"),
+                model=comp.get("model"), cached=bool(comp.get("cached")),
             )
         return Attempt(
             doc_id=r["doc_id"], restart=r["restart"], round=r["round"],
@@ -151,37 +218,53 @@ class RunStore:
             error=r["error"],
         )
 
-    def attempts(self, stage: str | None = None) -> Iterator[Attempt]:
-        sql = "SELECT * FROM attempts" + (" WHERE stage=?" if stage else "") + " ORDER BY id"
-        for row in self.db.execute(sql, (stage,) if stage else ()):
-            yield self._attempt_from_row(row)
-
     def attempt(self, attempt_id: int) -> Attempt:
         row = self.db.execute("SELECT * FROM attempts WHERE id=?", (attempt_id,)).fetchone()
         return self._attempt_from_row(row)
 
     def attempt_figures(self, stage: str) -> dict[str, Any]:
-        """A stage's attempt counts and cost, from SQL: a summary need not decode every row."""
+        """A stage's attempt counts and cost, from SQL: a summary need not decode every row.
+
+        `truncated` counts answers cut off by the token limit (`finish_reason: length`)."""
         row = self.db.execute(
-            "SELECT COUNT(*), SUM(restart=0 AND round=0), SUM(restart=0 AND round=0 AND passed)"
-            " FROM attempts WHERE stage=?", (stage,)).fetchone()
+            "SELECT COUNT(*), SUM(restart=0 AND round=0), SUM(restart=0 AND round=0 AND passed),"
+            " SUM(finish_reason='length') FROM attempts WHERE stage=?", (stage,)).fetchone()
         costs = [c for (c,) in self.db.execute(
             "SELECT cost FROM attempts WHERE stage=? AND cost IS NOT NULL", (stage,))]
         return {"attempts": row[0], "first_shot": row[1] or 0, "first_shot_passed": row[2] or 0,
+                "truncated": row[3] or 0,
                 "cost": math.fsum(costs) if costs else None}  # exact: same in any order
+
+    # A failed request is "unresolved" until the same request (same stage, model, document,
+    # position and content) is answered, as a resumed run does when it asks again.
+    _UNRESOLVED = ("a.error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM attempts b WHERE"
+                   " b.stage=a.stage AND b.model=a.model AND b.doc_id=a.doc_id AND"
+                   " b.restart=a.restart AND b.round=a.round AND b.request_key=a.request_key"
+                   " AND b.error IS NULL)")
+
+    def failure_reasons(self, stage: str | None = None) -> dict[str, int]:
+        """Why requests failed for good, grouped by reason, most frequent first."""
+        sql = f"SELECT a.error, COUNT(*) FROM attempts a WHERE {self._UNRESOLVED}"
+        args: tuple[Any, ...] = ()
+        if stage is not None:
+            sql, args = sql + " AND a.stage=?", (stage,)
+        rows = self.db.execute(sql + " GROUP BY a.error ORDER BY COUNT(*) DESC, a.error", args)
+        return {r[0]: r[1] for r in rows}
 
     def totals(self) -> dict[str, Any]:
         row = self.db.execute(
-            "SELECT COUNT(*), SUM(prompt_tokens), SUM(completion_tokens),"
-            " SUM(error IS NOT NULL) FROM attempts"
+            "SELECT COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached)"
+            " FROM attempts"
         ).fetchone()
+        errors = self.db.execute(
+            f"SELECT COUNT(*) FROM attempts a WHERE {self._UNRESOLVED}").fetchone()[0]
         # math.fsum is exactly rounded, so the total does not depend on the order attempts
         # were committed in: a resumed run reports the very figure an uninterrupted one does
         cost = math.fsum(c for (c,) in self.db.execute(
             "SELECT cost FROM attempts WHERE cost IS NOT NULL"))
         return {"requests": row[0], "prompt_tokens": row[1] or 0,
                 "completion_tokens": row[2] or 0, "cost": cost,
-                "request_errors": row[3] or 0}
+                "cached": row[3] or 0, "request_errors": errors}
 
     # -- generation outcomes ------------------------------------------------------------------
     def set_outcome(self, doc_id: str, split: str, status: str, attempt_id: int | None,
@@ -217,9 +300,15 @@ class RunStore:
                 model=d["model"], doc_id=d["doc_id"], output=d["output"],
                 verdicts=tuple(Verdict.from_dict(v) for v in d["verdicts"]),
                 latency=d["latency"], usage=Usage(**d["usage"]), cost=d["cost"],
-                error=d["error"],
+                error=d["error"], finish_reason=d.get("finish_reason"),
+                cached=bool(d.get("cached")),
             ))
         return out
+
+    def eval_failures(self) -> int:
+        """Evaluation records whose request failed (a resumed run asks them again)."""
+        return self.db.execute("SELECT COUNT(*) FROM eval_records WHERE"
+                               " json_extract(record, '$.error') IS NOT NULL").fetchone()[0]
 
     def eval_models(self) -> list[str]:
         return [r[0] for r in self.db.execute(

@@ -51,6 +51,11 @@ class Model(Plugin, abc.ABC):
                        params: Mapping[str, Any] | None = None) -> Completion:
         """Answer `messages`; raise `distil.errors.ModelError` on a failure that retrying won't fix."""
 
+    async def load(self) -> None:
+        """Get ready to answer (load weights, open a client). The engine awaits it before a
+        stage's first request and times it, so a model's load is reported as a figure of its
+        own and never counted in per-request latency. Default: nothing to load."""
+
     def supports_n(self) -> bool:
         """True when one request can return several candidates (the API's `n`)."""
         return False
@@ -65,6 +70,11 @@ class Model(Plugin, abc.ABC):
         to each candidate's length.
         """
         raise NotImplementedError(f"{self.display_name} does not answer with several choices")
+
+    def accepted_params(self) -> frozenset[str] | None:
+        """The request parameter names this model takes, for `distil validate` to check a
+        recipe's `params` against; None (the default) when it passes any name through."""
+        return None
 
     def estimate_cost(self, messages: Sequence[Message],
                       params: Mapping[str, Any] | None = None) -> float | None:

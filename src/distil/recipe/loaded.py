@@ -70,8 +70,11 @@ def _validate(src: YamlSource, model_cls):
 
 
 def load_recipe(path: str | Path, plugins_dirs: tuple[str, ...] = (), *,
-                allow_missing_data: bool = False) -> LoadedRecipe:
+                allow_missing_data: bool = False, base_dir: Path | None = None) -> LoadedRecipe:
     """Load, validate and build a recipe.
+
+    Relative paths (corpus files, plugin directories, schema files) resolve from `base_dir`,
+    by default the recipe's own folder.
 
     With `allow_missing_data`, input data that is missing but can be downloaded (a SourceError
     with a `fetch` command) is noted in `missing_data` instead of failing: `distil validate`
@@ -80,7 +83,7 @@ def load_recipe(path: str | Path, plugins_dirs: tuple[str, ...] = (), *,
     src = load_yaml(path)
     spec: RecipeModel = _validate(src, RecipeModel)
     p = Path(path)
-    base = p.resolve().parent
+    base = src.base_dir = base_dir.resolve() if base_dir else p.resolve().parent
     host = _host_for(src, base, spec.plugins, plugins_dirs)
 
     corpus_loc = ("corpus",)

@@ -51,7 +51,7 @@ def instantiate(host: PluginHost, kind: str, name: str, params: dict[str, Any], 
         cls = host.get(kind, name)
     except UnknownPluginError as exc:
         raise src.error(params_loc if params_loc != name_loc else name_loc, str(exc)) from None
-    base_dir = Path(src.path).resolve().parent if src.path else None
+    base_dir = src.base_dir or (Path(src.path).resolve().parent if src.path else None)
     try:
         return cls.model_validate(params, context=plugin_context(host=host, base_dir=base_dir))
     except ValidationError as exc:

@@ -3,6 +3,12 @@
 pydantic reports errors by field path (`('teacher', 'model')`); to name the line too we keep
 a map from each path to the line of its key in the file. Duplicate keys, which plain YAML
 loaders silently resolve to the last one, are an error here.
+
+Recipes come from people and from the internet, so the loader also bounds what a file may cost
+before anything is built from it: its size (`MAX_FILE_BYTES`), how many aliases it uses
+(`MAX_ALIASES`) and how many nodes those aliases add once expanded (`MAX_ALIAS_NODES`). A
+"billion laughs" file of nested aliases is a few hundred bytes that expand to billions of
+nodes; it is refused after one linear pass over the file's own nodes.
 """
 
 from __future__ import annotations
@@ -17,12 +23,19 @@ from distil.errors import RecipeError
 
 PathKey = tuple[Any, ...]
 
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ALIASES = 1_000
+MAX_ALIAS_NODES = 10_000  # nodes that aliases may add, beyond those written in the file
+
 
 @dataclass
 class YamlSource:
     path: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    # where relative paths in the file resolve from; None: the file's own folder (a resumed
+    # run reads its recipe.yaml copy but resolves paths where the original recipe was)
+    base_dir: Path | None = None
 
     def line_of(self, loc: PathKey) -> int | None:
         """The line of the deepest known prefix of `loc`."""
@@ -64,20 +77,89 @@ def load_yaml(path: str | Path) -> YamlSource:
     p = Path(path)
     shown = str(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES and p.is_file():
+            raise RecipeError(f"{size:,} bytes, more than the {MAX_FILE_BYTES:,} a YAML file "
+                              f"may have", path=shown)
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RecipeError("file not found", path=shown) from None
     except IsADirectoryError:
         raise RecipeError("is a directory, not a YAML file", path=shown) from None
     except UnicodeDecodeError as exc:
-        raise RecipeError(f"not UTF-8 text ({exc.reason})", path=shown) from None
+        raise RecipeError(f"not UTF-8 text ({exc.reason}, byte {exc.start})", path=shown) from None
+    except ValueError as exc:  # a NUL byte in the path, among others
+        raise RecipeError(f"cannot read: {exc}", path=repr(shown)) from None
+    except OSError as exc:
+        raise RecipeError(f"cannot read: {exc.strerror or exc}", path=shown) from None
     return load_yaml_text(text, shown)
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, counting alias uses as it composes (see MAX_ALIASES)."""
+
+    def __init__(self, stream: str, shown: str) -> None:
+        super().__init__(stream)
+        self.shown = shown
+        self.aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                line = self.peek_event().start_mark.line + 1
+                raise RecipeError(f"more than {MAX_ALIASES:,} YAML aliases; write the values "
+                                  f"out", path=self.shown, line=line)
+        return super().compose_node(parent, index)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_expansion(root: yaml.Node, shown: str) -> None:
+    """Refuse a node graph whose aliases expand to too many nodes, or that contains itself.
+
+    Aliases make the composed graph share nodes; everything downstream (line map, pydantic,
+    the resolved copy) walks it as a tree. Each node's expanded size is computed once, so this
+    costs one pass over the nodes actually written, however large the expansion.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise RecipeError("an alias refers to the node that holds it (a recursive "
+                              "structure)", path=shown, line=node.start_mark.line + 1)
+        active.add(key)
+        total = 1 + sum(size(child) for child in _children(node))
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    added = size(root) - len(sizes)
+    if added > MAX_ALIAS_NODES:
+        raise RecipeError(f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} extra nodes "
+                          f"(an alias bomb?); write the values out", path=shown)
+
+
 def load_yaml_text(text: str, shown: str) -> YamlSource:
+    if len(text) > MAX_FILE_BYTES:
+        raise RecipeError(f"more than the {MAX_FILE_BYTES:,} bytes a YAML file may have",
+                          path=shown)
+    loader = _BoundedLoader(text, shown)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            check_expansion(node, shown)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -85,6 +167,10 @@ def load_yaml_text(text: str, shown: str) -> YamlSource:
         raise RecipeError(f"invalid YAML: {problem}", path=shown, line=line) from None
     except yaml.YAMLError as exc:
         raise RecipeError(f"invalid YAML: {exc}", path=shown) from None
+    except RecursionError:
+        raise RecipeError("invalid YAML: nested too deeply", path=shown) from None
+    finally:
+        loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is not None:
         lines[()] = node.start_mark.line + 1

@@ -11,7 +11,6 @@ The bench directory holds `bench.json` (the suite, the cells and where they live
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -21,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from distil import __version__
-from distil.engine.evaluation import build_eval_models, configure_evaluation, remember_metrics
-from distil.engine.rundir import STORE
+from distil.engine.evaluation import build_eval_models, plan_for
+from distil.engine.report import render_reports
+from distil.engine.rundir import STORE, now_utc, timestamped_dir, write_json_atomic
 from distil.engine.runner import RunOptions, Runner
 from distil.engine.store import RunStore
-from distil.errors import UsageError
+from distil.errors import Interrupted, UsageError
 from distil.kinds import Reporter
 from distil.results.matrix import bench_totals
 from distil.suite.loader import LoadedSuite
@@ -43,17 +43,7 @@ def slug(text: str) -> str:
 
 
 def new_bench_dir(suite: LoadedSuite, root: Path = Path("runs")) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = root / "bench" / suite.name / stamp
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{stamp}-{n}")
-    return path
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return timestamped_dir(root / "bench" / suite.name)
 
 
 def read_bench_manifest(bench_dir: Path) -> dict[str, Any] | None:
@@ -64,15 +54,13 @@ def read_bench_manifest(bench_dir: Path) -> dict[str, Any] | None:
 
 
 def _write_manifest(bench_dir: Path, manifest: dict[str, Any]) -> None:
-    tmp = bench_dir / (BENCH_MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(bench_dir / BENCH_MANIFEST)
+    write_json_atomic(bench_dir / BENCH_MANIFEST, manifest)
 
 
 def _spent(cell_dir: Path) -> float:
     if not (cell_dir / STORE).is_file():
         return 0.0
-    store = RunStore(cell_dir / STORE)
+    store = RunStore.open(cell_dir / STORE)
     try:
         return float(store.totals()["cost"])
     finally:
@@ -97,7 +85,7 @@ def assemble(manifest: dict[str, Any], cell_results: dict[tuple[str, str], dict[
     return {
         "suite": {k: manifest.get(k) for k in
                   ("name", "description", "path", "bench_dir", "distil_version", "started")}
-        | {"finished": _now()},
+        | {"finished": now_utc()},
         "tasks": manifest["tasks"],
         "models": manifest["models"],
         "cells": cells,
@@ -106,13 +94,7 @@ def assemble(manifest: dict[str, Any], cell_results: dict[tuple[str, str], dict[
 
 
 def render(results: dict[str, Any], bench_dir: Path, reporters: list[Reporter]) -> list[Path]:
-    paths = [r.render(results, bench_dir) for r in reporters]
-    if not any(p.name == "results.json" for p in paths):
-        path = bench_dir / "results.json"
-        path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-        paths.append(path)
-    return paths
+    return render_reports(results, bench_dir, reporters)
 
 
 async def run_bench(suite: LoadedSuite, bench_dir: Path, *, progress: bool | None = None,
@@ -130,7 +112,7 @@ async def run_bench(suite: LoadedSuite, bench_dir: Path, *, progress: bool | Non
         "path": str(suite.path.resolve()),
         "bench_dir": str(bench_dir),
         "distil_version": __version__,
-        "started": previous.get("started") or _now(),
+        "started": previous.get("started") or now_utc(),
         "tasks": [{"name": t.name, "recipe": str(t.path), "description": t.description}
                   for t in suite.tasks],
         "models": [],
@@ -144,8 +126,8 @@ async def run_bench(suite: LoadedSuite, bench_dir: Path, *, progress: bool | Non
             pairs = build_eval_models(loaded, suite.model_specs, suite.models_source,
                                       suite.models_loc)
             label, model = pairs[j]
-            configure_evaluation(loaded, models=[suite.model_specs[j]], split=task.split,
-                                 limit=task.limit, metrics=task.metrics, eval_models=[pairs[j]])
+            plan = plan_for(loaded, models=[suite.model_specs[j]], split=task.split,
+                            limit=task.limit, metrics=task.metrics, eval_models=[pairs[j]])
             labels.setdefault(label, model.display_name if model is not None else label)
             cell_dir = bench_dir / slug(task.name) / slug(label)
             entry = {"task": task.name, "label": label,
@@ -159,12 +141,16 @@ async def run_bench(suite: LoadedSuite, bench_dir: Path, *, progress: bool | Non
                              if c is not entry)
                 budget = max(0.0, max_cost - others)
             runner = Runner(loaded, cell_dir, RunOptions(progress=progress, use_cache=use_cache,
-                                                         max_cost=budget))
-            remember_metrics(runner.store, loaded)
+                                                         max_cost=budget), plan=plan)
             echo(f"{task.name} × {label}: {cell_dir}")
-            await runner.run(("evaluate", "report"))
+            try:
+                await runner.run(("evaluate", "report"))
+            except Interrupted:
+                raise Interrupted(f"Interrupted: everything finished so far is saved. Carry on "
+                                  f"with: distil bench {suite.path} --run-dir {bench_dir}"
+                                  ) from None
             cell_results[(task.name, label)] = runner.last_results
-    manifest["finished"] = _now()
+    manifest["finished"] = now_utc()
     _write_manifest(bench_dir, manifest)
     results = assemble(manifest, cell_results)
     return results, render(results, bench_dir, suite.reporters)
