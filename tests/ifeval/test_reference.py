@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,11 +99,54 @@ def test_ifeval_counts_equal_the_papers_once_its_random_letters_fail(host):
                       "prompt_loose": 429, "instruction_loose": 712}
 
 
-def test_json_output_is_only_distils_figures(bench, measured, monkeypatch, capsys):
-    monkeypatch.setattr(bench, "measure", lambda data_dir: measured)
-    assert bench.main(["--json", "--data", str(DATA)]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    assert printed == measured[0]
+def small_datasets(directory: Path) -> Path:
+    """The first prompts of the published data, with the responses of two Japanese models."""
+    def head(source: Path, n: int) -> None:
+        target = directory / source.relative_to(DATA)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        target.write_text("".join(lines[:n]), encoding="utf-8")
+
+    head(DATA / "ifeval" / "input_data.jsonl", 40)
+    head(DATA / "ifeval" / "input_response_data_gpt4_20231107_145030.jsonl", 40)
+    head(DATA / "m-ifeval-ja" / "ja_input_data.jsonl", 25)
+    for model in ("gpt-4o-2024-08-06", "o1-preview-2024-09-12"):
+        head(DATA / "m-ifeval-ja" / f"ja_input_response_data_{model}.jsonl", 25)
+    return directory
+
+
+def test_json_output_is_distils_figures_for_the_files_it_was_given(bench, host, tmp_path):
+    """`--json`, run as a user runs it, prints the figures distil computes from the data and
+    nothing of the reference table: here the first prompts only, whose figures an independent
+    count of the verdicts must give, and the exit status says that they miss the paper's."""
+    from distil_ifeval.replay import check_document, pair_by_prompt, read_responses
+
+    data = small_datasets(tmp_path / "data")
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "ifeval_reference.py"), "--json",
+                          "--data", str(data)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stderr[-2000:]  # five reference models have no file here
+    printed = json.loads(out.stdout)
+    assert printed == {"ifeval": {"gpt4": printed["ifeval"]["gpt4"]},
+                       "m-ifeval-ja": {m: printed["m-ifeval-ja"][m] for m in
+                                       ("gpt-4o-2024-08-06", "o1-preview-2024-09-12")}}
+    for bench_name, models in printed.items():
+        folder, inputs, prefix = bench.BENCHMARKS[bench_name]
+        docs = list(host.get("corpus", "ifeval")(path=str(data / folder / inputs))
+                    .iter_documents())
+        for model, figures in models.items():
+            rows = read_responses(next((data / folder).glob(f"{prefix}{model}*.jsonl")))
+            responses = pair_by_prompt(docs, rows).responses
+            flags = [[(v.measured["strict_passed"], v.measured["loose_passed"])
+                      for v in check_document(host, doc, responses[doc.id])] for doc in docs]
+            for i, level in enumerate(("strict", "loose")):
+                prompts = sum(all(f[i] for f in doc_flags) for doc_flags in flags)
+                followed = sum(f[i] for doc_flags in flags for f in doc_flags)
+                instructions = sum(len(doc_flags) for doc_flags in flags)
+                # printed to two decimals
+                assert figures[f"prompt_{level}"] == pytest.approx(100 * prompts / len(docs),
+                                                                   abs=0.0051)
+                assert figures[f"instruction_{level}"] == pytest.approx(
+                    100 * followed / instructions, abs=0.0051)
 
 
 def test_table_marks_matches_and_exit_status(bench, measured, monkeypatch, capsys):
@@ -122,8 +167,6 @@ def test_missing_data_exits_2(bench, tmp_path, capsys):
 
 
 def test_model_names_drop_prefix_and_run_stamp(bench):
-    from pathlib import Path
-
     assert bench.model_name(Path("input_response_data_gpt4_20231107_145030.jsonl"),
                             "input_response_data_") == "gpt4"
     assert bench.model_name(Path("ja_input_response_data_Qwen__Qwen2.5-7B-Instruct-GPTQ-Int4"
