@@ -67,6 +67,14 @@ def test_stage_progress_prints_lines_when_stderr_is_not_a_terminal():
     assert LINE_INTERVAL == 30  # the documented default
 
 
+def test_progress_forced_draws_the_bar_even_without_a_terminal():
+    out = io.StringIO()
+    with stage_progress("generate", 2, True, counts=("accepted",), stream=out) as bar:
+        bar.advance(accepted=1)
+        bar.advance(accepted=1)
+    assert "generate ━" in out.getvalue() and "generate: " not in out.getvalue()
+
+
 def test_no_progress_prints_nothing_and_a_failed_stage_no_last_line():
     out = io.StringIO()
     with stage_progress("generate", 3, False, stream=out) as bar:

@@ -10,7 +10,8 @@ so a stage prints one plain line every LINE_INTERVAL seconds instead, and one wh
     generate: 640/900 docs  accepted 452  failed 21  rejected 167  $0.0906  533 docs/min  1m12s
 
 A timer thread prints the lines, so a stage that is waiting on slow requests still reports.
-`--no-progress` (enabled=False) prints nothing at all.
+`--progress` (enabled=True) draws the bar whatever stderr is; `--no-progress` (enabled=False)
+prints nothing at all.
 """
 
 from __future__ import annotations
@@ -144,14 +145,15 @@ def stage_progress(title: str, total: int, enabled: bool | None = None,
     """Progress for one stage of `total` items.
 
     `enabled` None (the default): a bar when stderr is a terminal, else a line every
-    `interval` seconds and one at the end. True: the same, whatever stderr is. False: nothing.
+    `interval` seconds and one at the end. True (`--progress`): the bar, whatever stderr is.
+    False (`--no-progress`): nothing.
     """
     stream = stream if stream is not None else sys.stderr
     console = Console(file=stream)
     if enabled is False:
         yield StageProgress(None, None, counts, unit, clock)
         return
-    if not console.is_terminal:
+    if enabled is None and not console.is_terminal:
         bar = StageProgress(None, None, counts, unit, clock)
         lines = ProgressLines(title, total, bar, stream=stream, interval=interval, clock=clock)
         lines.start()
