@@ -185,11 +185,23 @@ def test_best_of_n_exports_the_chosen_candidate_when_candidates_finish_out_of_or
         from distil.kinds import Model
         from distil.types import Completion
 
+        ANSWERED = {}  # seed -> set once the candidate with that seed has answered
+
+        def answered(seed):
+            return ANSWERED.setdefault(seed, asyncio.Event())
+
         class Staggered(Model):
-            """Candidate with seed s answers after (3 - s) * 50 ms; only seed 2 is short."""
+            """Candidate with seed s answers only once seed s + 1 has (seed 2 at once), so
+            they finish in the order 2, 1, 0 whatever the machine's speed; only 2 is short."""
             async def complete(self, messages, params=None):
                 seed = (params or {}).get("seed", self.params.get("seed", 0))
-                await asyncio.sleep((3 - seed) * 0.05)
+                if seed < 2:
+                    try:
+                        await asyncio.wait_for(answered(seed + 1).wait(), 30)
+                    except asyncio.TimeoutError:
+                        raise RuntimeError(f"candidate {seed} waited 30 s for candidate "
+                                           f"{seed + 1}: they were not asked at once") from None
+                answered(seed).set()
                 return Completion(text="a b c" if seed == 2 else f"long answer {seed} " * 4)
 
         @hookimpl

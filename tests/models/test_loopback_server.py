@@ -129,7 +129,10 @@ def test_stop_releases_hanging_requests_quickly():
         async with httpx.AsyncClient(timeout=30) as client:
             request = asyncio.create_task(client.post(server.url + "/chat/completions", json={
                 "model": "m", "messages": [{"role": "user", "content": "q"}]}))
-            await asyncio.sleep(0.2)
+            deadline = time.monotonic() + 10
+            while not server.in_flight:  # until the request hangs in the server, no longer
+                assert time.monotonic() < deadline, "the request never reached the server"
+                await asyncio.sleep(0.002)
             await asyncio.to_thread(server.stop)
             with pytest.raises(httpx.HTTPError):
                 await request
