@@ -29,7 +29,10 @@ def test_found_through_its_entry_point_under_a_namespaced_name(host):
 
 
 def test_passing_and_failing_outputs(host):
-    cls = host.get("constraint", "example/ends_with")
+    from distil.testing import registered
+
+    cls = registered("constraint", "example/ends_with")  # a fresh host, as the page shows
+    assert cls is host.get("constraint", "example/ends_with")
     constraint = cls.model_validate({"endings": ["。", "！"]})
     passed = constraint.check("今日は晴れです。\n")
     assert passed.passed and passed.constraint == "example/ends_with"

@@ -155,6 +155,23 @@ def test_scripted_model_answers_in_turn_through_the_host():
     assert asyncio.run(echo.complete(ask)).text == "hi"
 
 
+def test_registered_finds_a_plugin_as_a_fresh_host_does(tmp_path):
+    from distil.testing import registered
+
+    assert registered("model", "scripted").plugin_name == "scripted"
+    (tmp_path / "mine.py").write_text(
+        "import distil\n\n"
+        "class Nothing(distil.Constraint):\n"
+        "    def check(self, output, doc=None):\n"
+        "        return distil.Verdict(self.name, True)\n\n"
+        "@distil.hookimpl\n"
+        "def register_constraints(register):\n"
+        "    register('nothing', Nothing)\n")
+    assert registered("constraint", "mine/nothing", [tmp_path]).__name__ == "Nothing"
+    with pytest.raises(distil.UsageError, match="did you mean 'mine/nothing'"):
+        registered("constraint", "mine/nothin", [tmp_path])
+
+
 def test_importing_distil_testing_imports_neither_pytest_nor_hypothesis():
     code = ("import sys, distil.testing\n"
             "print(','.join(m for m in ('pytest', 'hypothesis') if m in sys.modules))")

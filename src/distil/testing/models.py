@@ -1,4 +1,4 @@
-"""Models for tests, found by name through the plugin host.
+"""Plugins for tests, found by name through the plugin host, as a recipe finds them.
 
 The core never imports `plugins/`; the scripted model is a built-in plugin, so it is looked up
 the way a recipe would name it (`scripted`), which also proves the host can see it.
@@ -6,9 +6,10 @@ the way a recipe would name it (`scripted`), which also proves the host can see 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from distil.kinds import Model
+from distil.kinds import Model, Plugin
 from distil.plugins import PluginHost, get_host
 from distil.validation_context import plugin_context
 
@@ -30,3 +31,10 @@ def scripted_model(outputs: Sequence[str] = (), *, echo: bool = False, latency: 
     built = cls.model_validate(options, context=plugin_context(host=host))
     assert isinstance(built, Model)
     return built
+
+
+def registered(kind: str, name: str, plugins_dirs: Iterable[str | Path] = ()) -> type[Plugin]:
+    """The class registered as `name` (`example/ends_with`) of `kind` (`constraint`, `model`,
+    ...), found by a fresh plugin host through the `distil` entry points and `plugins_dirs`, as
+    a user's run would find it: a test of it also proves the entry point and the namespace."""
+    return PluginHost(plugins_dirs).get(kind, name)
