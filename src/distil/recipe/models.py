@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from distil.names import check_slug
 
 ComponentSpec = str | dict[str, dict[str, Any] | None]
 ModelSpec = str | dict[str, dict[str, Any] | None]
@@ -99,7 +101,8 @@ class EvaluateSpec(Strict):
 
 
 class RecipeModel(Strict):
-    name: str = Field(description="Names the run directory: runs/<name>/<timestamp>.")
+    name: str = Field(description="Names the run directory: runs/<name>/<timestamp>; a slug "
+                                  "(letters, digits, `-`, `_`, `.`).")
     description: str | None = None
     plugins: list[str] = Field(
         default_factory=list, description="Plugin directories, relative to the recipe file."
@@ -112,6 +115,11 @@ class RecipeModel(Strict):
     student: ComponentSpec | None = None
     evaluate: EvaluateSpec | None = None
     report: list[ComponentSpec] = Field(default_factory=lambda: ["markdown", "json"])
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return check_slug(value)
 
 
 class ConstraintsFileModel(BaseModel):

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from distil.names import check_slug
 from distil.recipe.models import ComponentSpec, ModelSpec
 
 SplitName = Literal["train", "validation", "test"]
@@ -58,3 +59,8 @@ class SuiteModel(Strict):
     split: SplitName | None = Field(default=None, description="Split every task answers.")
     limit: int | None = Field(default=None, ge=1, description="At most N documents per task.")
     report: list[ComponentSpec] = Field(default_factory=lambda: ["markdown", "html", "json"])
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return check_slug(value)
