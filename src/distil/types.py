@@ -142,6 +142,7 @@ class Verdict:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "measured", _frozen_mapping(self.measured))
+        object.__setattr__(self, "distance", float(self.distance))  # one type, pass or fail
         if self.passed != (self.distance == 0):
             raise ValueError(
                 f"Verdict for {self.constraint!r}: passed={self.passed} but distance={self.distance}"

@@ -394,12 +394,16 @@ def template(tmp_path_factory, server) -> Path:
     root = project_sandbox(tmp_path_factory.mktemp("docs-sandbox"))
     write_files(root)
     env = loopback_env(server.url, tmp_path_factory.mktemp("template-cache"))
-    for setup in ("distil run livedoor-stats.yaml --run-dir runs/stopped --stage generate "
-                  "--limit 2",
-                  "distil eval livedoor-stats.yaml -m teacher --run-dir runs/a",
-                  "distil eval livedoor-stats.yaml -m teacher --split train --run-dir runs/b"):
+    # the loopback teacher's answers are not 100 characters: the generate run accepts none,
+    # which a run reports with exit status 1
+    for setup, status in (("distil run livedoor-stats.yaml --run-dir runs/stopped --stage "
+                           "generate --limit 2", 1),
+                          ("distil eval livedoor-stats.yaml -m teacher --run-dir runs/a", 0),
+                          ("distil eval livedoor-stats.yaml -m teacher --split train "
+                           "--run-dir runs/b", 0)):
         out = run_shell(setup, root, env)
-        assert out.returncode == 0, f"{setup}\n{out.stderr}"
+        assert out.returncode == status, f"{setup}\n{out.stderr}"
+        assert status == 0 or "no document was accepted" in out.stderr, out.stderr
     return root
 
 

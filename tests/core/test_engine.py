@@ -64,7 +64,7 @@ def test_refine_sends_feedback_and_exports_accepted_samples(tmp_path):
     assert results["generate"]["accepted"] == 4
     assert results["generate"]["first_shot_pass_rate"] == 0.0
     assert results["dataset"] == {"train": 3, "validation": 1}
-    assert "report:" in out.stdout and (run / "report.md").is_file()
+    assert f"wrote: {run / 'report.md'}" in out.stdout and (run / "report.md").is_file()
 
 
 def test_history_last_keeps_only_the_latest_answer(tmp_path):
@@ -128,9 +128,13 @@ def test_changed_recipe_refuses_to_resume(tmp_path):
     r = recipe(tmp_path, outputs=["a"])
     assert distil("run", str(r), "--run-dir", "run", cwd=tmp_path).returncode == 0
     r.write_text(r.read_text().replace("seed: 11", "seed: 12"))
-    out = distil("run", "--resume", "run", cwd=tmp_path)
+    out = distil("run", str(r), "--run-dir", "run", cwd=tmp_path)
     assert out.returncode == 2
     assert "changed since this run started" in out.stderr
+    # --resume alone carries on with the run's own copy of the recipe, as it was
+    out = distil("run", "--resume", "run", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "seed: 11" in (tmp_path / "run" / "recipe.yaml").read_text()
 
 
 def test_best_of_n_keeps_the_first_passing_candidate(tmp_path):

@@ -41,6 +41,7 @@ def test_retry_after_is_honoured_and_plain_backoff_is_short(loopback_server, tmp
 def test_rpm_limit_spaces_requests_out(loopback_server, tmp_path):
     rpm, n = 200, 9  # at most one request every 0.3 s
     loopback_server.latency = 0.5  # without the limit, all nine would be in flight at once
+    loopback_server.responder = lambda payload: Reply("a short answer")  # passes: exit 0
     # The generate stage's one request warms the client up (its first call imports the SDK,
     # which would delay that request past the next one); the nine evaluation requests that
     # follow are then sent when the limiter lets them go.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from distil.engine.store import SCHEMA_VERSION
+from distil.engine.store_file import SCHEMA_VERSION
 from tests.core.clihelp import distil
 from tests.engine.harness import env, summary_reply, write_recipe
 

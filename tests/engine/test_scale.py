@@ -22,7 +22,7 @@ from tests.loopback import LoopbackServer
 DOCS = 1000
 SPLIT = {"train": 800, "validation": 100, "test": 100}
 # what a request that failed for good says, by fault (see distil_builtin.models.failures)
-REASONS = re.compile(r"^TransientModelError: openai/loopback-model: (HTTP (429|500|503): "
+REASONS = re.compile(r"^openai/loopback-model: (HTTP (429|500|503): "
                      r"|request timed out after 1s|connection failed: |malformed response: )")
 
 

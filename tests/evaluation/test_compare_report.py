@@ -99,7 +99,7 @@ def test_report_recomputes_from_the_store_without_calling_the_model(tmp_path,
     assert "| pass rate (all constraints) | 100.0%" in (tmp_path / "run" / "report.md").read_text()
 
 
-def test_report_renders_the_saved_results_when_the_recipe_changed(tmp_path):
+def test_report_recomputes_from_the_runs_own_recipe_when_the_file_changed(tmp_path):
     run = eval_run(tmp_path, "good", GOOD)
     saved = results(tmp_path / run)
     recipe = tmp_path / "r.yaml"
@@ -107,8 +107,22 @@ def test_report_renders_the_saved_results_when_the_recipe_changed(tmp_path):
     (tmp_path / run / "report.md").unlink()
     out = distil("report", run, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    assert "warning" not in out.stderr  # the run's recipe.yaml is its source of truth
+    again = results(tmp_path / run)
+    assert again["models"] == saved["models"] and again["run"]["seed"] == 3
+    assert (tmp_path / run / "report.md").is_file()
+
+
+def test_report_renders_the_saved_results_when_the_recipe_cannot_be_built(tmp_path):
+    run = eval_run(tmp_path, "good", GOOD)
+    saved = results(tmp_path / run)
+    copy = tmp_path / run / "recipe.yaml"
+    copy.write_text(copy.read_text().replace("char_count", "no_such_constraint"))
+    (tmp_path / run / "report.md").unlink()
+    out = distil("report", run, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
     assert "warning: rendered the saved results.json" in out.stderr
-    assert "changed since this run started" in out.stderr
+    assert "no_such_constraint" in out.stderr
     assert results(tmp_path / run) == saved
     assert (tmp_path / run / "report.md").is_file()
 

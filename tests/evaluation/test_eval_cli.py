@@ -121,7 +121,8 @@ def test_a_failed_request_makes_exit_status_1(tmp_path):
     out = distil("eval", str(recipe), "-m", f"replay/{a.name}", "--run-dir", "run",
                  cwd=tmp_path)
     assert out.returncode == 1
-    assert "1 requests failed" in out.stderr
+    assert "finished with failures: 1 answer failed in evaluate" in out.stderr
+    assert "1 request failed: " in out.stderr and "no entry for document id 'd3'" in out.stderr
     rate = results(tmp_path / "run")["models"][f"replay/{a.name}"]["metrics"]["pass_rate"]
     assert rate["errors"] == 1 and rate["n"] == 6
 

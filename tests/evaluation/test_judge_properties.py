@@ -203,3 +203,12 @@ def test_judge_scores_are_the_means_of_what_it_read_and_every_answer_is_accounte
         assert out[name] == pytest.approx(statistics.fmean(s[name] for s in expected))
         lo, hi = out[f"{name}_ci95"]
         assert 1.0 <= lo <= out[name] + 1e-9 and out[name] - 1e-9 <= hi <= 5.0
+
+
+@pytest.mark.parametrize(("answer", "score"), [
+    ("Coverage: 0/5", None), ("Coverage: 6/5", None), ("Coverage: 0 out of 5", None),
+    ("Coverage: 3/5", 3.0), ("Coverage: 4 out of 5", 4.0)])
+def test_an_off_scale_score_is_left_out_not_read_as_the_scale(answer, score):
+    from distil_builtin.metrics.judge import parse_scores
+
+    assert parse_scores(answer, ["coverage"]) == ({} if score is None else {"coverage": score})

@@ -29,7 +29,7 @@ def test_quickstart_on_the_local_model(tmp_path):
     out = distil("run", str(path), "--run-dir", str(tmp_path / "run"), "--limit", "2",
                  timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert f"report: {tmp_path / 'run' / 'report.md'}" in out.stdout
+    assert f"wrote: {tmp_path / 'run' / 'report.md'}" in out.stdout
     results = json.loads((tmp_path / "run" / "results.json").read_text(encoding="utf-8"))
     gen = results["generate"]
     assert gen["documents"] == 4  # --limit 2 of train and of validation

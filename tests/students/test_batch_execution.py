@@ -76,8 +76,10 @@ def test_refine_rounds_run_as_batches_with_a_failure_retried_next_round(tmp_path
         prompt, completion = usage.prompt_tokens, usage.completion_tokens
         assert prompt > 0 and cost == pytest.approx(0.5 * (prompt * 1e-6 + completion * 2e-6))
 
-    # batch ids were kept in the store, and every batch is marked done
-    records = storeview.meta(run, "batches")
+    # batch ids were kept in the run's job ledger, and every batch is marked done
+    ledger = storeview.meta(run, "jobs")
+    records = [ledger[k] for k in sorted(ledger) if k.startswith("batch/")]
+    assert sorted(ledger) == ["batch/1/0", "batch/2/0", "batch/3/0"]
     assert [r["id"] for r in records] == list(jobs.batches)
     assert all(r["status"] == "done" for r in records)
     assert [r["request_count"] for r in records] == [4, 4, 1]
@@ -101,7 +103,7 @@ def test_an_interrupted_run_reattaches_to_its_batch(tmp_path, server, monkeypatc
 
     monkeypatch.setattr(OpenAIModel, "batch_status", real_status)
     runner = run_in_process(recipe, run)
-    assert f"batch {first}: re-attaching (4 requests)" in capsys.readouterr().err
+    assert f"re-attaching to batch {first} (recorded in this run)" in capsys.readouterr().err
     assert waves(jobs) == [[f"{d}/0/0" for d in DOCS], [f"{d}/0/1" for d in DOCS]]
     assert runner.last_results["generate"]["accepted"] == 4
     assert storeview.attempt_count(run) == 8

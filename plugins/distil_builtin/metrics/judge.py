@@ -42,15 +42,16 @@ Coverage: <score>
 Faithfulness: <score>"""
 
 _RANGE = re.compile(r"\(?\s*1\s*(?:-|–|to)\s*5\s*\)?", re.I)
-_SCORE = re.compile(r"(?<![\d.])([1-5](?:\.\d+)?)(?!\d)")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)")
 
 
 def parse_scores(text: str, criteria: Sequence[str]) -> dict[str, float]:
     """Scores 1–5 by criterion from lines like `Coverage: 4`, `**Faithfulness**: 5/5`.
 
     For each criterion, the first line naming it (any case) is read: a range such as `(1-5)`
-    is skipped and the first number from 1 to 5 after the name is the score. A criterion
-    without one is left out.
+    is skipped and the first number after the name is the score, when it is from 1 to 5. A
+    criterion without one is left out, and so is one whose first number is off the scale
+    (`0/5`, `6 out of 5`): the 5 of "out of 5" is not a score.
     """
     found: dict[str, float] = {}
     for line in text.splitlines():
@@ -61,7 +62,7 @@ def parse_scores(text: str, criteria: Sequence[str]) -> dict[str, float]:
             at = low.find(name.casefold())
             if at < 0:
                 continue
-            match = _SCORE.search(_RANGE.sub(" ", line[at + len(name):]))
+            match = _NUMBER.search(_RANGE.sub(" ", line[at + len(name):]))
             if match and 1 <= float(match.group(1)) <= 5:
                 found[name] = float(match.group(1))
     return found

@@ -36,6 +36,7 @@ from typing import Any
 from distil.datasets.report import MAX_TOKENS_PER_EXAMPLE, Problem, Report, token_stats
 from distil.errors import UsageError
 from distil.text.tokens import TokenCounter, counter_for_model
+from distil.wording import plural
 
 MIN_EXAMPLES = 10
 ROLES = ("system", "user", "assistant", "tool", "function")
@@ -113,7 +114,7 @@ def validate_lines(lines: Sequence[str], path: str = "<lines>", *,
     if report.examples < min_examples:
         report.problems.append(Problem(
             None, "too_few_examples",
-            f"{report.examples} examples; fine-tuning needs at least {min_examples}"))
+            f"{plural(report.examples, 'example')}; fine-tuning needs at least {min_examples}"))
     report.tokens = {
         "counter": count.source, "encoding": count.encoding, "exact": count.exact,
         "examples_counted": len(totals), "total_tokens": sum(totals),

@@ -22,7 +22,7 @@ from distil.engine.context import RunOptions
 from distil.engine.report import RESULTS, ShrinkingRendering
 from distil.engine.rundir import load_run_recipe
 from distil.engine.runner import Runner
-from distil.engine.store import StoreError
+from distil.engine.store_file import StoreError
 from distil.errors import DistilError, UsageError
 from distil.kinds import Reporter
 from distil.plugins import PluginHost, get_host

@@ -61,17 +61,18 @@ def model_figures(ctx: RunContext, plan: EvaluationPlan) -> dict[str, Any]:
     return out
 
 
-def evaluated_documents(store: RunStore) -> dict[str, Any]:
-    """Which documents were evaluated: their count and a digest of their ids, so two runs
-    can be told apart when `distil compare` holds them side by side."""
+def evaluated_documents(store: RunStore, plan: EvaluationPlan | None) -> dict[str, Any] | None:
+    """Which documents were evaluated: the split, their count and a digest of their ids, so
+    `distil compare` can tell two runs on different test documents apart."""
     ids = sorted({r.doc_id for r in store.eval_records()})
+    if not ids:
+        return None
     digest = hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()
-    return {"documents": len(ids), "document_ids_sha256": digest} if ids else {}
+    return {"split": plan.split if plan else None, "n": len(ids), "sha256": digest}
 
 
 def results(ctx: RunContext, plan: EvaluationPlan | None) -> dict[str, Any]:
     spec, store, manifest = ctx.recipe.spec, ctx.store, ctx.manifest
-    evaluated = evaluated_documents(store)
     return {
         "run": {
             "recipe": spec.name,
@@ -82,10 +83,10 @@ def results(ctx: RunContext, plan: EvaluationPlan | None) -> dict[str, Any]:
             "started": manifest.get("started"),
             "finished": manifest.get("finished"),
             "rendered": now_utc(),
+            "documents": evaluated_documents(store, plan),
         },
         "generate": generation_summary(store),
         "dataset": store.get_meta("dataset", {}),
-        "evaluate": {"split": plan.split, **evaluated} if plan and evaluated else {},
         "models": model_figures(ctx, plan) if plan else {},
         "failures": {stage: reasons for stage in ("generate", "evaluate")
                      if (reasons := store.failure_reasons(stage))},

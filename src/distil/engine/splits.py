@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from distil.errors import UsageError
 from distil.types import Document
+from distil.wording import plural
 
 SPLITS = ("train", "validation", "test")
 
@@ -33,7 +34,7 @@ def sample_and_split(docs: Iterable[Document], *, sample: int | None, seed: int,
     if sample is not None:
         if sample > len(all_docs):
             raise UsageError(f"corpus.sample is {sample} but the corpus has only "
-                             f"{len(all_docs)} documents")
+                             f"{plural(len(all_docs), 'document')}")
         chosen = rng.sample(all_docs, sample)
     else:
         chosen = list(all_docs)
@@ -42,8 +43,8 @@ def sample_and_split(docs: Iterable[Document], *, sample: int | None, seed: int,
         return {name: list(chosen) for name in SPLITS}
     wanted = sum(split.get(name, 0) for name in SPLITS)
     if wanted > len(chosen):
-        raise UsageError(f"corpus.split asks for {wanted} documents but only {len(chosen)} "
-                         f"are available")
+        raise UsageError(f"corpus.split asks for {plural(wanted, 'document')} but only "
+                         f"{len(chosen)} {'is' if len(chosen) == 1 else 'are'} available")
     out: dict[str, list[Document]] = {}
     start = 0
     for name in SPLITS:

@@ -22,58 +22,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from distil.errors import UsageError
+from distil.engine.store_file import attach_db, create_db, open_db
 from distil.types import Attempt, Completion, EvalRecord, Message, Usage, Verdict
-
-# Bumped whenever a table changes shape; a store of another version is refused, not guessed at.
-SCHEMA_VERSION = 2
-TABLES = ("attempts", "outcomes", "eval_records", "meta")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY,
-    stage TEXT NOT NULL,
-    model TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
-    restart INTEGER NOT NULL,
-    round INTEGER NOT NULL,
-    request_key TEXT NOT NULL,
-    messages TEXT NOT NULL,
-    completion TEXT,
-    verdicts TEXT NOT NULL,
-    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-    completion_tokens INTEGER NOT NULL DEFAULT 0,
-    cost REAL,
-    latency REAL NOT NULL DEFAULT 0,
-    error TEXT,
-    passed INTEGER NOT NULL,
-    finish_reason TEXT,
-    cached INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS attempts_lookup
-    ON attempts (stage, model, doc_id, restart, round, request_key);
-CREATE TABLE IF NOT EXISTS outcomes (
-    doc_id TEXT PRIMARY KEY,
-    split TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempt_id INTEGER,
-    attempts INTEGER NOT NULL,
-    cost REAL
-);
-CREATE TABLE IF NOT EXISTS eval_records (
-    model TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
-    attempt_id INTEGER,
-    record TEXT NOT NULL,
-    PRIMARY KEY (model, doc_id)
-);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
-
 
 def request_key(model_identity: Mapping[str, Any], messages: Sequence[Message],
                 params: Mapping[str, Any]) -> str:
@@ -84,10 +34,6 @@ def request_key(model_identity: Mapping[str, Any], messages: Sequence[Message],
         sort_keys=True, ensure_ascii=False, default=str,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-class StoreError(UsageError):
-    """A run store that cannot be used as it is; the message names the file and what to do."""
 
 
 class RunStore:
@@ -103,53 +49,13 @@ class RunStore:
     @classmethod
     def create(cls, path: Path) -> RunStore:
         """A new, empty store at `path` (which must not exist yet)."""
-        if path.exists():
-            raise StoreError(f"{path}: a run store is already there; resume that run with "
-                             f"`distil run --resume {path.parent}` or choose another --run-dir")
-        db = cls._connect(path)
-        db.executescript(SCHEMA)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        return cls(path, db)
+        return cls(path, create_db(path))
 
     @classmethod
     def open(cls, path: Path) -> RunStore:
         """The existing store at `path`, checked: refused (StoreError) when it is missing,
         empty, not a SQLite database, damaged, or of another schema version."""
-        where = f"{path}: "
-        if not path.is_file():
-            raise StoreError(where + "the run store is missing; this run's record is gone, so "
-                             "it can be neither resumed nor re-rendered (start a new run)")
-        if path.stat().st_size == 0:
-            raise StoreError(where + "the run store is empty (0 bytes); refusing to resume or "
-                             "re-render from nothing (restore it from a backup, or start a new "
-                             "run)")
-        try:
-            db = cls._connect(path)
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            check = db.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {r[0] for r in db.execute(
-                "SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(where + f"not a readable run store ({exc}); restore it from a "
-                             f"backup, or start a new run") from None
-        if check != "ok":
-            db.close()
-            raise StoreError(where + f"the run store is damaged ({check}); restore it from a "
-                             f"backup, or start a new run")
-        if version != SCHEMA_VERSION or not set(TABLES) <= tables:
-            db.close()
-            raise StoreError(where + f"a run store of schema version {version}, but this "
-                             f"distil reads version {SCHEMA_VERSION}; use the distil that "
-                             f"made the run, or start a new run")
-        return cls(path, db)
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, isolation_level=None)  # autocommit: each write commits
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        return db
+        return cls(path, open_db(path))
 
     def close(self) -> None:
         self.db.close()
@@ -329,18 +235,9 @@ class RunStore:
     @classmethod
     def attach(cls, path: Path, *, readonly: bool = True) -> RunStore:
         """The store at `path` as it is, read-only unless `readonly=False`; usable while a run
-        is writing it.
-
-        Nothing is checked, created or changed on opening (no pragmas, no schema): a missing
-        file raises sqlite3.OperationalError, and so does a store whose tables are not there
-        yet. A run itself uses `open`/`create`, never this.
-        """
-        uri = f"file:{path}" + ("?mode=ro" if readonly else "?mode=rw")
-        db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        store = cls.__new__(cls)  # not __init__: how a run opens its store is not ours to say
-        store.path, store.db = path, db
-        return store
+        is writing it. Nothing is checked, created or changed on opening: a missing file or
+        missing tables raise sqlite3.OperationalError. A run itself uses `open`/`create`."""
+        return cls(path, attach_db(path, readonly=readonly))
 
     def attempt_rows(self, stage: str | None = None
                      ) -> list[tuple[int, str, str, str, Attempt]]:
