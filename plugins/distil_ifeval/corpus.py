@@ -8,13 +8,12 @@ copy of IFEval gives every row every kwarg, mostly null).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from distil.corpusio import CONVERT_HINT, iter_jsonl
 from distil.errors import SourceError, UsageError
 from distil.kinds import Corpus
 from distil.types import Document
@@ -85,18 +84,11 @@ class IFEvalCorpus(Corpus):
                 yield f"{self.dataset}[{index}]", row
             return
         file = self.resolve_path(self.path)
-        with Path(file).open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                where = f"{file}:{number}"
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise UsageError(f"{where}: not valid JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise UsageError(f"{where}: expected a JSON object per line")
-                yield where, row
+        for number, row in iter_jsonl(file, hint=CONVERT_HINT):
+            where = f"{file}:{number}"
+            if not isinstance(row, dict):
+                raise UsageError(f"{where}: expected a JSON object per line")
+            yield where, row
 
     # -- rows to documents ------------------------------------------------------------------
     def to_document(self, row: Mapping[str, Any], where: str = "row") -> Document:

@@ -77,8 +77,8 @@ def test_stats_reports_a_split_larger_than_the_corpus(ldcc, tmp_path):
     out = distil("corpus", "stats", str(recipe))
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
-        f"error: {recipe}: corpus.split asks for 650 documents but only {len(ARTICLES)} are "
-        f"available"]
+        f"error: {recipe}:4: corpus.split: the splits ask for 650 documents but only "
+        f"{len(ARTICLES)} are available"]
 
 
 @pytest.mark.parametrize("make_path, line, field, message", [

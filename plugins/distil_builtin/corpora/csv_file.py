@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +12,11 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from distil.corpusio import check_encoding, iter_lines
 from distil.errors import SourceError, UsageError
 from distil.kinds import Corpus
 from distil.types import Document
 from distil.wording import plural
-from distil_builtin.corpora.encodings import check_encoding, reader_encoding
 from distil_builtin.corpora.fields import record_to_document
 
 log = logging.getLogger("distil.corpus")
@@ -23,6 +24,8 @@ log = logging.getLogger("distil.corpus")
 # Article-length cells are longer than the csv module's default limit of 131,072 characters.
 FIELD_SIZE_LIMIT = 2**31 - 1
 TAB_SUFFIXES = (".tsv", ".tab")
+# Lines are read split at "\n"; a file with old Mac "\r" endings is split at each lone "\r" too.
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 
 
 class CsvCorpus(Corpus):
@@ -66,25 +69,21 @@ class CsvCorpus(Corpus):
         """(path, csv reader, header), turning decoding and CSV errors into one-line errors."""
         path = self._file()
         csv.field_size_limit(FIELD_SIZE_LIMIT)
+        lines = iter_lines(path, self.encoding)
+        records = (piece for _, line in lines for piece in _LONE_CR.split(line) if piece)
+        reader = csv.reader(records, delimiter=self._delimiter(path))
         try:
-            handle = path.open(encoding=reader_encoding(self.encoding), newline="")
-        except OSError as exc:
-            raise SourceError(f"cannot read {path}: {exc.strerror}") from None
-        reader = csv.reader(handle, delimiter=self._delimiter(path))
-        with handle:
-            try:
-                header = next(reader, None)
-                if not header:
-                    raise SourceError(f"{path}: empty file (expected a header row)")
-                dupes = sorted({h for h in header if header.count(h) > 1})
-                if dupes:
-                    raise SourceError(f"{path}: column {dupes[0]!r} appears twice in the header")
-                yield path, reader, header
-            except UnicodeDecodeError as exc:
-                raise SourceError(f"{path}: not {self.encoding} text (byte {exc.start}); set "
-                                  f"`encoding`", field="encoding") from None
-            except csv.Error as exc:
-                raise UsageError(f"{path}:{reader.line_num}: {exc}") from None
+            header = next(reader, None)
+            if not header:
+                raise SourceError(f"{path}: empty file (expected a header row)")
+            dupes = sorted({h for h in header if header.count(h) > 1})
+            if dupes:
+                raise SourceError(f"{path}: column {dupes[0]!r} appears twice in the header")
+            yield path, reader, header
+        except csv.Error as exc:
+            raise UsageError(f"{path}:{reader.line_num}: {exc}") from None
+        finally:
+            lines.close()
 
     def check_sources(self) -> None:
         path = self._file()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from distil.errors import UsageError
+from distil.errors import SourceError, UsageError
 from distil.types import Document
 
 
@@ -20,8 +20,9 @@ def record_to_document(record: Mapping[str, Any], *, id_field: str, text_field: 
     parts = text_field.split("+")
     missing = [p for p in parts if p not in record]
     if missing:
-        raise UsageError(f"{where}: field {missing[0]!r} is missing "
-                         f"(text_field={text_field!r}; keys: {', '.join(sorted(record))})")
+        raise SourceError(f"{where}: field {missing[0]!r} is missing "
+                          f"(text_field={text_field!r}; keys: {', '.join(sorted(record))})",
+                          field="text_field")
     text = "\n\n".join(str(record[p]) for p in parts)
     doc_id = str(record[id_field]) if id_field in record else fallback_id
     constraints: tuple = ()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from distil.errors import SourceError, UsageError
+from distil.corpusio import check_encoding, iter_jsonl
+from distil.errors import SourceError
 from distil.kinds import Corpus
 from distil.types import Document
 from distil_builtin.corpora.fields import record_to_document
@@ -30,6 +30,13 @@ class JsonlCorpus(Corpus):
                                                         "several keys with a blank line.")
     constraints_field: str | None = Field(default="constraints", description="Key holding "
                                           "per-document constraint specs, or null.")
+    encoding: str = Field(default="utf-8", description="The file's encoding (a UTF-8 BOM is "
+                                                       "tolerated).")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        return check_encoding(value)
 
     def _file(self) -> Path:
         return self.resolve_path(self.path)
@@ -41,24 +48,12 @@ class JsonlCorpus(Corpus):
 
     def iter_documents(self) -> Iterator[Document]:
         path = self._file()
-        try:
-            handle = path.open(encoding="utf-8")
-        except OSError as exc:
-            raise SourceError(f"cannot read {path}: {exc.strerror}") from None
-        with handle:
-            for lineno, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{lineno}"
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise UsageError(f"{where}: invalid JSON: {exc.msg}") from None
-                yield record_to_document(
-                    record, id_field=self.id_field, text_field=self.text_field,
-                    constraints_field=self.constraints_field, fallback_id=str(lineno),
-                    where=where,
-                )
+        for number, record in iter_jsonl(path, self.encoding):
+            yield record_to_document(
+                record, id_field=self.id_field, text_field=self.text_field,
+                constraints_field=self.constraints_field, fallback_id=str(number),
+                where=f"{path}:{number}",
+            )
 
 
 class SampleNewsCorpus(JsonlCorpus):

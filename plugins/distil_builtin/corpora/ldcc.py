@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from distil.corpusio import check_tar_member, decode, read_bytes
 from distil.errors import SourceError, UsageError
 
 CATEGORIES = (
@@ -30,6 +31,7 @@ CATEGORIES = (
     "topic-news",
 )
 LICENSE_FILE = "LICENSE.txt"
+NOT_UTF8 = "the livedoor corpus is UTF-8; is this file from ldcc-20140209?"
 
 ArticleKey = tuple[str, str]  # (category, file stem): the sort key and the document id
 
@@ -70,10 +72,7 @@ def parse_article(key: ArticleKey, raw: bytes, where: str) -> Article:
     The body is line 4 onwards with leading and trailing blank lines removed; everything inside
     it (full-width indentation, blank lines between paragraphs) is kept as written.
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    text = decode(raw, where, hint=NOT_UTF8)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if len(lines) < 3 or not lines[2].strip():
         raise UsageError(f"{where}: not a livedoor article (expected the URL, the date and the "
@@ -109,11 +108,7 @@ def iter_directory(root: Path, wanted: Iterable[str]) -> Iterator[Article]:
             if key is not None and path.is_file():
                 keyed.append((key, path))
         for key, path in sorted(keyed):
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise SourceError(f"cannot read {path}: {exc.strerror}") from None
-            yield parse_article(key, raw, str(path))
+            yield parse_article(key, read_bytes(path), str(path))
 
 
 def iter_tarball(path: Path, wanted: Iterable[str]) -> Iterator[Article]:
@@ -129,6 +124,7 @@ def iter_tarball(path: Path, wanted: Iterable[str]) -> Iterator[Article]:
     try:
         with tarfile.open(path, mode="r|*") as archive:
             for member in archive:
+                check_tar_member(member, str(path))
                 if not member.isfile():
                     continue
                 key = article_key(tuple(PurePosixPath(member.name).parts))

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from distil.corpusio import check_encoding, read_text
 from distil.errors import SourceError, UsageError
 from distil.kinds import Corpus
 from distil.types import Document
-from distil_builtin.corpora.encodings import check_encoding, reader_encoding
+from distil.wording import plural
 
 log = logging.getLogger("distil.corpus")
 
@@ -71,16 +72,10 @@ class TextDirCorpus(Corpus):
                                                           "sub-directories)"))
         empty = 0
         for doc_id, path in files:
-            try:
-                text = path.read_text(encoding=reader_encoding(self.encoding))
-            except UnicodeDecodeError as exc:
-                raise UsageError(f"{path}: not {self.encoding} text (byte {exc.start}); set "
-                                 f"`encoding`") from None
-            except OSError as exc:
-                raise SourceError(f"cannot read {path}: {exc.strerror}") from None
+            text = read_text(path, self.encoding)
             if not text.strip():
                 empty += 1
                 continue
             yield Document(id=doc_id, text=text, fields={"path": path.relative_to(root).as_posix()})
         if empty:
-            log.warning("%s: skipped %d empty file%s", root, empty, "" if empty == 1 else "s")
+            log.warning("%s: skipped %s", root, plural(empty, "empty file"))

@@ -77,12 +77,13 @@ def _constraints(path: str, doc_id: str | None, plugins_dirs: tuple[str, ...]):
     """The constraints to apply, and the document when `--doc` names one."""
     from distil.kinds import ConstraintSet
     from distil.recipe import load_constraints_file, load_recipe
+    from distil.recipe.preflight import read_documents
     from distil.recipe.resolve import build_document_constraints
 
     if doc_id is None:
         return load_constraints_file(path, plugins_dirs), None
     recipe = load_recipe(path, plugins_dirs)
-    for doc in recipe.corpus.iter_documents():
+    for doc in read_documents(recipe):  # a bad corpus file is named with the recipe's line
         if doc.id == doc_id:
             own = build_document_constraints(recipe.host, doc.constraints,
                                              f"{path}: document {doc.id!r}")

@@ -36,17 +36,14 @@ def stats(recipe: str, as_json: bool, plugins_dirs: tuple[str, ...]) -> None:
       distil corpus stats recipes/livedoor-summary-100.yaml --json
     """
     from distil.cli.corpus_stats import corpus_stats, render_text
-    from distil.engine.splits import sample_and_split
     from distil.recipe import load_recipe
+    from distil.recipe.preflight import read_documents, split_documents
 
     loaded = load_recipe(recipe, plugins_dirs)
     spec = loaded.spec.corpus
     split = spec.split.model_dump() if spec.split else None
-    try:
-        docs = list(loaded.corpus.iter_documents())
-        splits = sample_and_split(docs, sample=spec.sample, seed=spec.seed, split=split)
-    except UsageError as exc:
-        raise UsageError(f"{recipe}: {exc}") from None
+    docs = read_documents(loaded)
+    splits = split_documents(loaded, docs)
     figures = {
         "recipe": recipe,
         "corpus": loaded.corpus.plugin_name,
@@ -85,7 +82,13 @@ def download(name: str, dest: str, url: str | None, sha256: str | None, force: b
     \b
       distil corpus download livedoor --dest data
     """
-    from distil.cli.corpus_download import DOWNLOADS, check_sha256, fetch, sha256_of, verify
+    from distil.cli.corpus_download import (
+        DOWNLOADS,
+        check_sha256,
+        fetch,
+        sha256_of,
+        verify,
+    )
 
     item = DOWNLOADS[name]
     expected = check_sha256(sha256) or item.sha256

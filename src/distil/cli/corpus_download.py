@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from distil import __version__
+from distil.corpusio import check_tar_member
 from distil.errors import UsageError
 
 CHUNK = 1 << 16
@@ -53,12 +54,15 @@ class Downloadable:
 def verify_livedoor_tarball(path: Path, shown: str) -> str:
     """The file is a tar archive holding article files in each of the nine category folders.
 
-    The official checksum is not published, so the layout is what identifies the corpus.
+    The official checksum is not published, so the layout is what identifies the corpus. Nothing
+    is extracted; a member that tarfile's "data" filter would refuse (an absolute name, `..`,
+    a link leading out) makes the file not the corpus.
     """
     counts = dict.fromkeys(LIVEDOOR_CATEGORIES, 0)
     try:
         with tarfile.open(path, mode="r|*") as archive:
             for member in archive:
+                check_tar_member(member, shown)
                 parts = PurePosixPath(member.name).parts
                 if (member.isfile() and len(parts) >= 2 and parts[-2] in counts
                         and parts[-1].endswith(".txt") and parts[-1] != "LICENSE.txt"):
