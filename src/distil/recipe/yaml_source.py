@@ -150,11 +150,21 @@ def check_expansion(root: yaml.Node, shown: str) -> None:
                           f"(an alias bomb?); write the values out", path=shown)
 
 
+def _unreadable(exc: yaml.reader.ReaderError, shown: str) -> RecipeError:
+    char = exc.character
+    shown_char = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+    return RecipeError(f"invalid YAML: {exc.reason} ({shown_char} at character {exc.position})",
+                       path=shown)
+
+
 def load_yaml_text(text: str, shown: str) -> YamlSource:
     if len(text) > MAX_FILE_BYTES:
         raise RecipeError(f"more than the {MAX_FILE_BYTES:,} bytes a YAML file may have",
                           path=shown)
-    loader = _BoundedLoader(text, shown)
+    try:
+        loader = _BoundedLoader(text, shown)  # the reader refuses control characters here
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, shown) from None
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -165,8 +175,10 @@ def load_yaml_text(text: str, shown: str) -> YamlSource:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise RecipeError(f"invalid YAML: {problem}", path=shown, line=line) from None
+    except yaml.reader.ReaderError as exc:  # found as the stream is read further
+        raise _unreadable(exc, shown) from None
     except yaml.YAMLError as exc:
-        raise RecipeError(f"invalid YAML: {exc}", path=shown) from None
+        raise RecipeError(f"invalid YAML: {str(exc).splitlines()[0]}", path=shown) from None
     except RecursionError:
         raise RecipeError("invalid YAML: nested too deeply", path=shown) from None
     finally:
