@@ -64,7 +64,7 @@ def test_runs_of_different_recipes_or_document_counts_are_warned_about(tmp_path)
     assert warnings == [
         "warning: the runs are of different recipes (A: 'eval-test', B: 'another-recipe'); "
         "their figures may not measure the same task",
-        "warning: the runs evaluated different numbers of documents (A: 12; B: 10)"]
+        "warning: the runs evaluated different documents (A: 12; B: 10)"]
 
 
 def test_different_seeds_and_recorded_documents_are_warned_about():

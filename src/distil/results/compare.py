@@ -126,7 +126,9 @@ def run_warnings(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     if isinstance(da, Mapping) and isinstance(db, Mapping) and da.get("sha256") \
             and db.get("sha256"):
         if da["sha256"] != db["sha256"]:
-            out.append("the runs evaluated different documents")
+            counts = (f" (A: {da['n']}; B: {db['n']})" if da.get("n") != db.get("n")
+                      and da.get("n") is not None and db.get("n") is not None else "")
+            out.append(f"the runs evaluated different documents{counts}")
         return out
     if ra.get("seed") != rb.get("seed"):
         out.append(f"the runs drew their documents with different seeds (A: {ra.get('seed')}, "
