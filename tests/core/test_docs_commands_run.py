@@ -506,6 +506,15 @@ def _check_quickstart(ran: Ran) -> None:
     assert verdict["results"][0]["measured"]["count"] == len(text.split())
 
 
+@check("distil check recipes/quickstart.yaml --grammar")
+def _check_grammar(ran: Ran) -> None:
+    from llama_cpp import LlamaGrammar
+
+    ok(ran)
+    assert ran.stdout.startswith("# char_count: compiled\n")
+    LlamaGrammar.from_string(ran.stdout, verbose=False)  # the printed file is a grammar
+
+
 @check("distil check checks.yaml", "distil dataset validate bad.jsonl")
 def _prints_what_the_page_shows(ran: Ran) -> None:
     ok(ran, 1)  # the check failed / the file is invalid

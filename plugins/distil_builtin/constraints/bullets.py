@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from distil.kinds import Constraint
 from distil.text import amount, bullet_marker, non_empty_lines
@@ -26,16 +26,36 @@ class Bullets(Constraint):
     """Exactly `count` bullet lines (・ - * • ● 1. 1) ①...), and no other non-empty line."""
 
     count: int = Field(ge=0, description="Number of bullet lines required.")
+    marker: str | None = Field(
+        default=None,
+        description="The marker every bullet must use (`-`, `*`, `・`, `･`, `•`, `●`); "
+                    "default: any marker. A grammar writes this one (default `-`).")
 
     default_feedback: ClassVar[dict[str, str]] = {
         "too_many": "Use fewer bullets: the text has {{ found }} and should have exactly "
                     "{{ expected }}.",
         "too_few": "Add bullets: the text has {{ found }} and should have exactly "
                    "{{ expected }}.",
+        "wrong_marker": "Start every bullet with {{ wanted_marker }}; a line starts with "
+                        "{{ marker_found }}.",
         "not_bullets": "Write exactly {{ wanted }} and nothing else, each line starting with a "
                        "marker such as {{ marker }}; the line \u201c{{ first_other }}\u201d "
                        "is not a bullet.",
     }
+
+    @field_validator("marker")
+    @classmethod
+    def _writable_marker(cls, value: str | None) -> str | None:
+        from distil.grammar.layout import MARKERS
+
+        if value is not None and value not in MARKERS:
+            raise ValueError(f"marker must be one of {' '.join(MARKERS)}")
+        return value
+
+    def grammar(self):
+        from distil.grammar import Lines
+
+        return Lines(self.count, self.count, self.marker or "-")
 
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         markers: list[str] = []
@@ -61,6 +81,12 @@ class Bullets(Constraint):
             return self.verdict(passed=False, measured=measured, distance=distance,
                                 feedback_key="not_bullets", first_other=first, **values)
         distance = found - self.count
+        wrong = [m for m in markers if self.marker is not None and m != self.marker]
+        if wrong and distance == 0:
+            measured["wrong_marker"] = len(wrong)
+            return self.verdict(passed=False, measured=measured, distance=len(wrong),
+                                feedback_key="wrong_marker", wanted_marker=self.marker,
+                                marker_found=wrong[0], **values)
         if distance == 0:
             return self.verdict(passed=True, measured=measured)
         return self.verdict(passed=False, measured=measured, distance=distance,

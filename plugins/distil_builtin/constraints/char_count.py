@@ -22,6 +22,7 @@ from distil.text import (
     tolerance_range,
     unit_noun,
 )
+from distil.text.per_line import judge_lines
 from distil.text.units import X_WEIGHT_MARGIN
 from distil.types import Document, Verdict
 
@@ -46,11 +47,19 @@ class CharCount(Constraint):
                     "and bullet markers.")
     encoding: str = Field(
         default=DEFAULT_ENCODING, description="tiktoken encoding, for `unit: tokens`.")
+    per_line: bool = Field(
+        default=False,
+        description="Judge every non-empty line against the range instead of the whole "
+                    "output; the verdict names the first line outside it.")
 
     default_feedback: ClassVar[dict[str, str]] = {
         "over": "The text is {{ over }} {{ unit_word }} over. Make the text a little shorter.",
         "under": "The text still has {{ under }} {{ unit_word }} to spare. "
                  "Make the text a little longer.",
+        "line_over": "Line {{ line }} is {{ over }} {{ unit_word }} over. Make that line "
+                     "shorter.",
+        "line_under": "Line {{ line }} is {{ under }} {{ unit_word }} short. Make that line "
+                      "longer.",
     }
 
     @field_validator("encoding")
@@ -82,6 +91,18 @@ class CharCount(Constraint):
             return tolerance_range(self.target, self.tolerance or 0.0)
         return Range(self.min, self.max)
 
+    def grammar(self):
+        """A length range in chars (graphemes count the same in the grammar's characters) or
+        words; x_weighted and tokens do not compile."""
+        from distil.grammar import Length, NotCompilable
+
+        if self.unit not in ("chars", "graphemes", "words"):
+            raise NotCompilable(f"unit {self.unit} has no grammar (chars, graphemes and words "
+                                f"do)")
+        bounds = self.range
+        return Length("words" if self.unit == "words" else "chars", bounds.min, bounds.max,
+                      self.count, self.per_line)
+
     def measure(self, output: str) -> int:
         """The output's length; `x_weighted` stops counting X_WEIGHT_MARGIN past `max`, where
         the verdict can no longer change (a multi-megabyte text is judged in milliseconds)."""
@@ -91,8 +112,12 @@ class CharCount(Constraint):
         return measure(output, self.unit, self.count, self.encoding, stop_above=stop)
 
     def check(self, output: str, doc: Document | None = None) -> Verdict:
-        n = self.measure(output)
         bounds = self.range
+        line = None
+        if self.per_line:
+            line, n, _ = judge_lines(output, self.measure, bounds) or (1, 0, 0)
+        else:
+            n = self.measure(output)
         measured: dict[str, object] = {
             "count": n, "unit": self.unit, "min": bounds.min, "max": bounds.max,
         }
@@ -100,13 +125,16 @@ class CharCount(Constraint):
             measured["target"] = self.target
         if self.count != "all":
             measured["mode"] = self.count
+        if line is not None:
+            measured["line"] = line
         distance = bounds.distance(n)
         if distance == 0:
             return self.verdict(passed=True, measured=measured)
         amount = abs(distance)
+        key = "over" if distance > 0 else "under"
         return self.verdict(
             passed=False, measured=measured, distance=distance,
-            feedback_key="over" if distance > 0 else "under",
+            feedback_key=key if line is None else "line_" + key,
             over=max(distance, 0), under=max(-distance, 0),
             unit_word=unit_noun(self.unit, amount),
         )

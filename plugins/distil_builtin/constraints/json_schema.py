@@ -73,6 +73,20 @@ class JsonSchema(Constraint):
         _validator_for(self.schema_)  # raises ValueError on a schema that is itself invalid
         return self
 
+    def grammar(self):
+        """The schema as GBNF, by llama-cpp-python's converter (imported here, on use)."""
+        from distil.grammar import NotCompilable, Whole
+
+        try:
+            from llama_cpp.llama_grammar import json_schema_to_gbnf
+        except ImportError:
+            raise NotCompilable("needs llama-cpp-python to convert the schema "
+                                "(pip install llama-cpp-python)") from None
+        try:
+            return Whole("json_schema", gbnf=json_schema_to_gbnf(json.dumps(self.schema_)))
+        except Exception as exc:  # the converter refuses keywords it does not know
+            raise NotCompilable(f"llama-cpp-python cannot convert the schema: {exc}") from None
+
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         text = output
         fenced = False

@@ -25,3 +25,8 @@ class LineCount(CountRange, Constraint):
 
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         return self.judge_count(len(non_empty_lines(output)), "lines", "line", "non-empty line")
+
+    def grammar(self):
+        from distil.grammar import Lines
+
+        return Lines(self.range.min, self.range.max)

@@ -75,6 +75,19 @@ class Regex(Constraint):
             flags |= FLAGS[name]
         return _compile(self.pattern, flags)
 
+    def grammar(self):
+        """The texts the pattern finds a match in, when it is in the subset
+        `distil.grammar.regex_subset` compiles; `not_match` and flags do not compile."""
+        from distil.grammar import NotCompilable, Whole
+        from distil.grammar.regex_subset import regex_grammar
+
+        if self.must != "match":
+            raise NotCompilable("must: not_match has no grammar")
+        if self.flags:
+            raise NotCompilable(f"flags ({', '.join(self.flags)}) are outside the supported "
+                                f"subset")
+        return Whole("regex", grammar=regex_grammar(self.pattern))
+
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         try:
             if self.must == "match":

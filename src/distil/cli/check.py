@@ -19,9 +19,12 @@ from distil.errors import UsageError
 @click.option("--doc", "doc_id", metavar="ID",
               help="CONSTRAINTS is a recipe: judge the text as the answer to its corpus's "
                    "document ID, adding the document's own constraints (IFEval-style corpora).")
+@click.option("--grammar", "grammar", is_flag=True,
+              help="Print the constraints compiled to one GBNF grammar (no text is read), "
+                   "and say which do not compile and why.")
 @plugins_dir_option
 def command(constraints_file: str, text_file: str, as_json: bool, doc_id: str | None,
-            plugins_dirs: tuple[str, ...]) -> None:
+            plugins_dirs: tuple[str, ...], grammar: bool = False) -> None:
     """Check a text against the constraints of CONSTRAINTS.
 
     CONSTRAINTS is a recipe, or any YAML file with a `constraints:` list. The text is read from
@@ -33,7 +36,12 @@ def command(constraints_file: str, text_file: str, as_json: bool, doc_id: str | 
     \b
       echo "Short text." | distil check recipes/quickstart.yaml --json
       distil check recipes/ifeval.yaml answer.txt --doc 1000
+      distil check recipes/quickstart.yaml --grammar
     """
+    if grammar:
+        from distil.cli.check_grammar import print_grammar
+
+        sys.exit(print_grammar(_constraints(constraints_file, doc_id, plugins_dirs)[0]))
     text = _read_text(text_file)
     constraints, doc = _constraints(constraints_file, doc_id, plugins_dirs)
     verdicts = constraints.check(text, doc)

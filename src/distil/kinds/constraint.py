@@ -50,6 +50,15 @@ class Constraint(Plugin, abc.ABC):
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         """Judge `output` (for `doc`, when the rule depends on the document)."""
 
+    def grammar(self):
+        """The language of outputs this constraint accepts, as a `distil.grammar` piece
+        (`Lines`, `Length`, `Whole`), for decoders that take a grammar; None when it has none.
+
+        Raise `distil.grammar.NotCompilable("why")` when the options rule a grammar out (a unit
+        the grammar cannot count). Whatever compiles, `check` still judges every output.
+        """
+        return None
+
     # -- helpers for subclasses -------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:
         """Render the feedback sentence `key` with `values` (recipe overrides win)."""

@@ -37,20 +37,26 @@ class CountRange(BaseModel):
             return Range(self.count, self.count)
         return Range(self.min, self.max)
 
-    def judge_count(self, n: int, unit: str, noun: str, found_noun: str | None = None) -> Verdict:
+    def judge_count(self, n: int, unit: str, noun: str, found_noun: str | None = None,
+                    line: int | None = None) -> Verdict:
         """The verdict for `n` counted things: within the range, or over/under with feedback.
 
         `unit` goes in `measured` ("words"); `noun` names one thing in the feedback ("word");
         `found_noun` names what was counted when that differs ("non-empty line"). The class's
         `default_feedback` needs the keys `over` and `under`; their templates see `found`
         ("5 words"), `want` ("at most 3 words"), `over` and `under` (how far, or 0).
+        With `line` (a per-line count, from `distil.text.per_line`) the line's number goes in
+        `measured` and the feedback keys are `line_over` and `line_under`.
         """
         bounds = self.range
         measured = {"count": n, "unit": unit, "min": bounds.min, "max": bounds.max}
+        if line is not None:
+            measured["line"] = line
         distance = bounds.distance(n)
         if distance == 0:
             return self.verdict(passed=True, measured=measured)
         return self.verdict(passed=False, measured=measured, distance=distance,
-                            feedback_key="over" if distance > 0 else "under",
+                            feedback_key=("line_" if line is not None else "")
+                            + ("over" if distance > 0 else "under"),
                             over=max(distance, 0), under=max(-distance, 0),
                             want=bounds.describe(noun), found=amount(n, found_noun or noun))
