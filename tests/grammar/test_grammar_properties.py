@@ -139,27 +139,30 @@ def test_regex_outside_the_subset_says_what(pattern, why):
 
 
 def test_units_without_a_grammar_are_named_and_left_to_checking():
-    result = compile_constraints([Bullets(count=2), CharCount(max=280, unit="x_weighted"),
-                                  Regex(pattern="x", must="not_match")])
-    assert result.compiled == ["Bullets"]
+    bullets, x, not_x = (Bullets(count=2), CharCount(max=280, unit="x_weighted"),
+                         Regex(pattern="x", must="not_match"))
+    result = compile_constraints([bullets, x, not_x])
+    assert result.compiled == [bullets.name]
     reasons = dict(result.skipped)
-    assert "x_weighted" in reasons["CharCount"] and "not_match" in reasons["Regex"]
+    assert "x_weighted" in reasons[x.name] and "not_match" in reasons[not_x.name]
 
 
 def test_a_second_unit_is_left_to_checking():
-    result = compile_constraints([CharCount(max=50), WordCount(max=8)])
-    assert result.compiled == ["CharCount"]
-    assert "counts words" in dict(result.skipped)["WordCount"]
+    chars, words = CharCount(max=50), WordCount(max=8)
+    result = compile_constraints([chars, words])
+    assert result.compiled == [chars.name]
+    assert "counts words" in dict(result.skipped)[words.name]
 
 
 def test_json_schema_compiles_through_llama_cpp_and_stands_alone():
     schema = {"type": "object", "properties": {"title": {"type": "string"}},
               "required": ["title"]}
-    result = compile_constraints([JsonSchema(schema=schema), LineCount(count=1)])
-    assert result.compiled == ["JsonSchema"] and result.grammar is None
+    json_c, lines = JsonSchema(schema=schema), LineCount(count=1)
+    result = compile_constraints([json_c, lines])
+    assert result.compiled == [json_c.name] and result.grammar is None
     assert "title" in result.gbnf
     _parses(result.gbnf)
-    assert "does not combine" in dict(result.skipped)["LineCount"]
+    assert "does not combine" in dict(result.skipped)[lines.name]
 
 
 def test_three_bullets_in_95_to_105_chars_is_small_and_fast():
