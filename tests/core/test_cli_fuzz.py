@@ -170,7 +170,8 @@ def finished_run(tmp_path_factory) -> Path:
     here = tmp_path_factory.mktemp("finished")
     data = offline(yaml.safe_load((ROOT / "recipes" / "bullets-en.yaml").read_text()))
     data["corpus"] = {"inline": {"documents": [
-        {"id": f"d{i}", "text": f"Document {i} says something."} for i in range(6)]},
+        {"id": f"d{i}", "text": f"Document {i} says something.", "title": f"Story {i}"}
+        for i in range(6)]},
         "split": {"train": 3, "validation": 1, "test": 2}}
     (here / "r.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     code, stderr = invoke("run", "r.yaml", "--run-dir", "run", "--no-cache", cwd=here)

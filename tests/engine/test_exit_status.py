@@ -45,6 +45,11 @@ def test_exit_status_does_not_depend_on_the_metrics_listed(loopback_server, tmp_
     assert "6 requests failed: openai/loopback-model: HTTP 400: Invalid prompt (loopback). (6)" \
         in out.stderr
     assert "Traceback" not in out.stderr
+    out = distil("report", "run", "--format", "markdown", cwd=tmp_path, env=env())
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "- generate: 4 requests failed: openai/loopback-model: HTTP 400: Invalid prompt " \
+           "(loopback)." in report
+    assert "- evaluate: 2 requests failed: " in report
 
 
 def test_resume_asks_again_for_what_failed_and_then_succeeds(loopback_server, tmp_path):
@@ -78,6 +83,11 @@ def test_truncated_answers_are_counted_and_flagged(loopback_server, tmp_path):
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["generate"]["truncated"] == 4
     assert results["models"]["teacher"]["truncated"] == 2
+    out = distil("report", "run", "--format", "markdown", cwd=tmp_path, env=env())
+    assert out.returncode == 0, out.stderr
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "- generate: 4 answers cut off by the token limit" in report
+    assert "- teacher: 2 answers cut off by the token limit" in report
 
 
 def test_no_document_accepted_exits_1(loopback_server, tmp_path):

@@ -19,6 +19,7 @@ from distil_builtin.reporters.table import (
     comparison_rows,
     dataset_items,
     generation_items,
+    notice_items,
     per_constraint,
     table_title,
     total_items,
@@ -49,6 +50,11 @@ class MarkdownReport(Reporter):
         models = results.get("models", {})
         if models:
             lines += self._comparison(models)
+        notices = notice_items(results)
+        if notices:
+            lines += ["## How these figures were made", ""]
+            lines += [f"- {cell(text)}" for text in notices]
+            lines.append("")
         gen = results.get("generate")
         if gen:
             lines += ["## Teacher generation", ""]

@@ -146,6 +146,30 @@ def generation_items(gen: Mapping[str, Any]) -> list[tuple[str, str]]:
     return labelled_items(gen, GENERATION_LABELS)
 
 
+def notice_items(results: Mapping[str, Any]) -> list[str]:
+    """What a reader of the figures must know about how they were made, one sentence each:
+    requests that failed for good (grouped by reason), answers cut off by the token limit,
+    answers replayed from the cache (kept out of latency) and model load times (kept out of
+    latency too)."""
+    out = []
+    for stage, reasons in (results.get("failures") or {}).items():
+        for reason, count in reasons.items():
+            out.append(f"{stage}: {plural(count, 'request')} failed: {reason}")
+    gen = results.get("generate") or {}
+    if gen.get("truncated"):
+        out.append(f"generate: {plural(gen['truncated'], 'answer')} cut off by the token limit")
+    for label, entry in (results.get("models") or {}).items():
+        if entry.get("truncated"):
+            out.append(f"{label}: {plural(entry['truncated'], 'answer')} cut off by the token "
+                       f"limit")
+        if entry.get("cached"):
+            out.append(f"{label}: {plural(entry['cached'], 'answer')} replayed from the "
+                       f"response cache, left out of latency")
+    for label, seconds in (results.get("load_seconds") or {}).items():
+        out.append(f"{label}: model loaded in {seconds:.2f} s, left out of latency")
+    return out
+
+
 def total_items(totals: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The run's (or bench's) totals over every stage, as (label, text) pairs."""
     return labelled_items(totals, TOTAL_LABELS)
