@@ -195,3 +195,12 @@ def test_every_listed_openai_param_is_one_the_sdk_takes():
 
     sdk = set(inspect.signature(Completions.create).parameters)
     assert OPENAI_CHAT_PARAMS | PASS_THROUGH <= sdk, (OPENAI_CHAT_PARAMS | PASS_THROUGH) - sdk
+
+
+def test_validating_a_suite_preflights_each_recipe(tmp_path):
+    write(tmp_path, GOOD.replace("doc.title", "doc.titel"))
+    (tmp_path / "s.yaml").write_text("name: s\nrecipes: [r.yaml]\nmodels: [teacher]\n")
+    out = distil("validate", "s.yaml", cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"error: {tmp_path / 'r.yaml'}:7: prompt.user: template "
+                                 f"error: "), out.stderr

@@ -24,8 +24,8 @@ def command(recipes: tuple[str, ...], no_corpus: bool, plugins_dirs: tuple[str, 
     fields, each document's own constraints), unique ids, `sample` and `split` against the
     corpus size, and the prompt rendered for the first documents.
 
-    Prints `ok: FILE` for each valid file and one `FILE:LINE: FIELD: problem` line for each
-    invalid one. Input data that is missing but downloadable (the livedoor corpus) does not
+    A suite is checked with each recipe it lists. Prints `ok: FILE` for each valid file and one
+    `FILE:LINE: FIELD: problem` line for each invalid one. Input data that is missing but downloadable (the livedoor corpus) does not
     make a recipe invalid: a note says how to fetch it. Exit status 0 when all are valid, 2
     otherwise.
 
@@ -42,9 +42,13 @@ def command(recipes: tuple[str, ...], no_corpus: bool, plugins_dirs: tuple[str, 
         try:
             if is_suite_file(path):  # a suite has a top-level `recipes:` (see distil.suite)
                 recipe = load_suite(path, plugins_dirs, allow_missing_data=True)
+                tasks = [load_recipe(t.path, recipe.plugins_dirs, allow_missing_data=True)
+                         for t in recipe.tasks]
             else:
                 recipe = load_recipe(path, plugins_dirs, allow_missing_data=True)
-                preflight(recipe, read_corpus=not (no_corpus or recipe.missing_data))
+                tasks = [recipe]
+            for task in tasks:
+                preflight(task, read_corpus=not (no_corpus or task.missing_data))
         except DistilError as exc:
             bad += 1
             click.echo(f"error: {exc}", err=True)
