@@ -196,3 +196,31 @@ def test_answers_from_the_cache_are_marked_and_kept_out_of_latency(loopback_serv
     assert replayed["metrics"]["latency"]["n"] == 0  # nothing was measured now
     assert replayed["metrics"]["latency"]["cached"] == 2
     assert "2 cached answers" in again.stdout
+
+
+def test_a_template_failing_on_a_later_document_names_file_line_and_field(tmp_path):
+    """distil validate renders the first documents; one further on that breaks the prompt
+    stops the run with the recipe's file, line and field, and the document."""
+    from distil.engine.splits import sample_and_split
+    from distil.recipe.preflight import RENDERED_DOCUMENTS
+    from distil.types import Document
+
+    docs = [{"id": f"d{i:02d}", "text": f"Story {i}.", "title": f"Title {i}"} for i in range(40)]
+    order = sample_and_split([Document(d["id"], d["text"]) for d in docs], sample=None, seed=0,
+                             split=None)["train"]
+    late = order[RENDERED_DOCUMENTS + 5].id  # past what preflight renders
+    del next(d for d in docs if d["id"] == late)["title"]
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump({
+        "name": "late-template-error",
+        "corpus": {"inline": {"documents": docs}},
+        "prompt": {"user": "{{ doc.title }}: {{ doc.text }}"},
+        "constraints": [{"word_count": {"max": 5}}],
+        "teacher": {"model": {"scripted": {"outputs": ["a short answer"]}},
+                    "concurrency": 1},
+    }, sort_keys=False))
+    out = distil("run", str(recipe), "--run-dir", "run", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    line = out.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"error: {recipe}:") and ": prompt.user: template error: " in line
+    assert f"rendering document '{late}'" in line and "Traceback" not in out.stderr

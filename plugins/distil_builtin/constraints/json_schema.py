@@ -122,10 +122,10 @@ def _read_schema(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ValueError(f"cannot read schema_file {str(path)!r}: {exc.strerror or exc}") from None
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        if path.suffix.lower() in (".yaml", ".yml"):  # with the recipe loader's limits
+            from distil.recipe.yaml_source import load_yaml_text
 
-            data = yaml.safe_load(raw)
+            data = load_yaml_text(raw, str(path)).data
         else:
             data = json.loads(raw)
     except Exception as exc:

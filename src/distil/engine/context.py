@@ -19,6 +19,7 @@ from distil.engine.rundir import now_utc, write_manifest
 from distil.engine.splits import sample_and_split
 from distil.engine.store import RunStore
 from distil.errors import UsageError
+from distil.templating import TemplateRenderError
 from distil.kinds import ConstraintSet
 from distil.recipe import LoadedRecipe
 from distil.recipe.resolve import build_document_constraints
@@ -88,7 +89,13 @@ class RunContext:
         return self._doc_constraints[doc.id]
 
     def prompt_for(self, doc: Document) -> tuple[Message, ...]:
-        return render_prompt(self.recipe.spec.prompt, doc)
+        """The document's rendered prompt; a template that fails on it names the recipe's
+        file, line and field, and the document."""
+        try:
+            return render_prompt(self.recipe.spec.prompt, doc)
+        except TemplateRenderError as exc:
+            raise self.recipe.source.error(("prompt", getattr(exc, "field", "user")),
+                                           f"{exc} (rendering document {doc.id!r})") from None
 
     def mark(self, stage: str, status: str) -> None:
         """Record a stage's (or the whole run's) status in the manifest."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from distil.recipe.models import PromptSpec
-from distil.templating import render
+from distil.templating import TemplateRenderError, render
 from distil.types import Document, Message
 
 
@@ -23,9 +23,16 @@ def _render(template: str, ctx: dict[str, Any]) -> str:
 
 
 def render_prompt(spec: PromptSpec, doc: Document) -> tuple[Message, ...]:
+    """The system and user turns for `doc`. A template that fails raises TemplateRenderError
+    with `field` set to the prompt key ("system" or "user") whose template it was."""
     ctx = template_context(doc, spec.vars)
     messages: list[Message] = []
-    if spec.system:
-        messages.append(Message("system", _render(spec.system, ctx)))
-    messages.append(Message("user", _render(spec.user, ctx)))
+    for role, template in (("system", spec.system), ("user", spec.user)):
+        if not template:
+            continue
+        try:
+            messages.append(Message(role, _render(template, ctx)))
+        except TemplateRenderError as exc:
+            exc.field = role
+            raise
     return tuple(messages)

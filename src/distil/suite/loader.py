@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from distil.errors import DistilError
 from distil.kinds import Reporter
 from distil.plugins import PluginHost, get_host
 from distil.recipe import LoadedRecipe, load_recipe
@@ -63,9 +64,9 @@ class LoadedSuite:
 
 def is_suite_file(path: str | Path) -> bool:
     """True for a YAML file whose top level has a `recipes:` key (recipes never do)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    try:  # the loader's limits hold here too (a file that breaks them is no suite)
+        data = load_yaml(path).data
+    except DistilError:
         return False
     return isinstance(data, dict) and "recipes" in data
 
