@@ -27,8 +27,8 @@ def _register() -> None:
 
     for module in (run, validate, check, plugins_cmd, models_cmd, corpus, dataset):
         cli.add_command(module.command)
-    from distil.cli import bench_cmd, compare_cmd, eval_cmd, report_cmd  # evaluation commands
-    for module in (eval_cmd, report_cmd, compare_cmd, bench_cmd):
+    from distil.cli import bench_cmd, compare_cmd, eval_cmd, export_cmd, report_cmd  # evaluation commands
+    for module in (eval_cmd, report_cmd, compare_cmd, bench_cmd, export_cmd):
         cli.add_command(module.command)
 
 
