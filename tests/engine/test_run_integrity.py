@@ -163,3 +163,21 @@ def test_a_failed_start_leaves_no_empty_run_directory(loopback_server, tmp_path)
     out = distil("run", str(recipe), "--run-dir", "run", cwd=tmp_path, env=env())
     one_line_error(out, "corpus")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_model_that_cannot_load_leaves_no_empty_run_directory(tmp_path):
+    """Past validation (the file is there) but failing when the run starts: the run directory
+    this command made, holding nothing paid for, is removed again."""
+    (tmp_path / "broken.gguf").write_bytes(b"not a GGUF file at all")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump({
+        "name": "broken-model",
+        "corpus": {"inline": {"documents": ["One story.", "Another story."]}},
+        "constraints": [{"word_count": {"max": 5}}],
+        "teacher": {"model": {"local": {"model": str(tmp_path / "broken.gguf")}}},
+    }))
+    out = distil("run", str(recipe), "--run-dir", "run", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: local model: cannot load ") and "broken.gguf" in last
+    assert not (tmp_path / "run").exists()
