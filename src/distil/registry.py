@@ -14,10 +14,12 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distil.errors import PluginError, UnknownPluginError
-from distil.kinds import KINDS, Plugin
+
+if TYPE_CHECKING:
+    from distil.kinds import Plugin
 
 
 @dataclass(frozen=True)
@@ -109,5 +111,7 @@ class Registry:
         return name in self.entries or name in self.aliases
 
 
-def empty_registries() -> dict[str, Registry]:
-    return {kind: Registry(kind, base) for kind, base in KINDS.items()}
+def empty_registry(kind: str) -> Registry:
+    from distil.kinds import KINDS  # the base classes import pydantic: only when names are added
+
+    return Registry(kind, KINDS[kind])

@@ -85,8 +85,11 @@ def command_lines() -> list[tuple[str, str]]:
 def resolve(words: list[str]) -> tuple[click.Command, list[str]]:
     command: click.Command = cli
     rest = list(words)
-    while isinstance(command, click.Group) and rest and rest[0] in command.commands:
-        command = command.commands[rest.pop(0)]
+    ctx = click.Context(cli)
+    while isinstance(command, click.Group) and rest and rest[0] in command.list_commands(ctx):
+        found = command.get_command(ctx, rest.pop(0))  # a built-in command is imported here
+        assert found is not None
+        command = found
     return command, rest
 
 
