@@ -629,6 +629,25 @@ def _report(ran: Ran) -> None:
     assert not ran.requests  # no model calls
 
 
+@check("distil export RUN_DIR [--format csv]")
+def _export(ran: Ran) -> None:
+    ok(ran)
+    from distil.engine.store import RunStore
+
+    path = ran.cwd / "runs/stopped/documents.csv"
+    store = RunStore.attach(ran.cwd / "runs/stopped/store.sqlite")
+    generated = len(store.outcomes())  # the stopped run generated, evaluated nothing
+    store.close()
+    assert generated and ran.stderr.strip() == f"runs/stopped/documents.csv: {generated} records"
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:6] == ["stage", "doc_id", "model", "split", "status", "output"]
+    assert len(rows) == 1 + generated and {r[0] for r in rows[1:]} == {"generate"}
+    assert not ran.requests  # read from the store, no model calls
+
+
 @check("distil compare RUN_A RUN_B", "distil compare RUN_A RUN_B [--json]")
 def _compare(ran: Ran) -> None:
     ok(ran)

@@ -54,7 +54,8 @@ def test_jsonl_holds_every_answer_with_its_measured_distance(run):
         assert r["char_count.passed"] is r["passed"] is (signed_distance(text) == 0)
         assert r["status"] == ("passed" if r["passed"] else "rejected")
         assert (r["char_count.feedback"] is None) is r["passed"]
-        assert r["error"] is None and r["cached"] is False and r["attempts"] == 1
+        # (cached: the session's response cache may hold these answers from another test)
+        assert r["error"] is None and isinstance(r["cached"], bool) and r["attempts"] == 1
         # a replayed answer reports no finish reason; the keys are there for those that do
         assert {"finish_reason", "latency", "prompt_tokens", "completion_tokens", "cost"} <= set(r)
 

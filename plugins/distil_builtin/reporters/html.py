@@ -1,8 +1,9 @@
 """report.html: one self-contained page — the comparison table and its plots.
 
-Everything is in the one file: the styles inline, the charts inline SVG (see `svg.py`), no
-script, no font, image or stylesheet fetched from anywhere, so the page can be mailed, attached
-to an issue or opened offline years later and look the same. For a bench it shows the matrix.
+Everything is in the one file: the styles inline, the charts inline SVG (see `svg.py`), the
+documents section's data and its small viewer script inline (`documents_view.py`), no font,
+image, script or stylesheet fetched from anywhere, so the page can be mailed, attached to an
+issue or opened offline years later and look the same. For a bench it shows the matrix.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from distil.kinds import Reporter
 from distil.results.figures import format_figure, interval_of
 from distil.results.matrix import MATRIX, cell_figure, format_cell, is_bench
 from distil.wording import plural
-from distil_builtin.reporters import svg
+from distil_builtin.reporters import documents_view, svg
 from distil_builtin.reporters.table import (
     CI_NOTE,
     comparison_rows,
@@ -259,7 +260,8 @@ def _per_constraint_table(models: Mapping[str, Any]) -> str:
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
-def run_page(results: Mapping[str, Any]) -> str:
+def run_page(results: Mapping[str, Any], documents: str = "") -> str:
+    """The run's page; `documents` is the documents section (`documents_view.section`)."""
     run = results.get("run", {})
     title = run.get("recipe") or "distil run"
     models = results.get("models", {})
@@ -297,6 +299,8 @@ def run_page(results: Mapping[str, Any]) -> str:
     totals = results.get("totals")
     if totals:
         body += ["<h2>Totals</h2>", _kv(total_items(totals))]
+    if documents:
+        body.append(documents)
     body.append(f"<footer>Written by distil {_e(run.get('distil_version', ''))} from "
                 f"results.json. {_e(CI_NOTE)}</footer>")
     return _page(title, body)
@@ -376,7 +380,10 @@ class HtmlReport(Reporter):
     filename: str = Field(default="report.html", description="File name in the run directory.")
 
     def render(self, results: dict[str, Any], run_dir: Path) -> Path:
-        page = bench_page(results) if is_bench(results) else run_page(results)
+        if is_bench(results):
+            page = bench_page(results)
+        else:
+            page = run_page(results, documents_view.section(documents_view.run_documents(run_dir)))
         path = run_dir / self.filename
         path.write_text(page, encoding="utf-8")
         return path
