@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                         "its reports again."),
     "compare": ("distil.cli.compare_cmd", "Compare the figures of RUN_A and RUN_B (run "
                                           "directories or results.json files)."),
+    "export": ("distil.cli.export_cmd", "Write RUN's per-document records as JSONL, CSV or Parquet."),
     "bench": ("distil.cli.bench_cmd", "Run the benchmark SUITE: each recipe it lists with each "
                                       "model."),
 }
