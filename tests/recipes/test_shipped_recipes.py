@@ -27,9 +27,21 @@ SUMMARY_100 = "\n".join(["・" + "あ" * 32, "・" + "い" * 32, "・" + "う" *
 # one sentence of 25 words, as the news summary recipe asks
 SUMMARY_25 = ("The council approved a new footbridge over the river, which will open next spring "
               "after two years of planning, a public vote and a debate.")
-# where the default echo fails the recipe's constraints, the loopback server answers as a good
-# teacher would, so the run exports a dataset and trains the student on it
-ANSWERS = {"livedoor-summary-100.yaml": SUMMARY_100, "news-summary-100.yaml": SUMMARY_25}
+# three bullets of 50 words in all, as bullets-en asks
+BULLETS_50 = ("- The council approved a new footbridge over the river after two years of careful "
+              "planning.\n- Residents chose its design in a public ballot held in the old town "
+              "hall last spring.\n- Work starts in March, and the bridge should open to walkers "
+              "and cyclists by the end of next summer.")
+# a record json-extract's schema accepts
+RECORD = json.dumps({"headline": "Council approves a footbridge over the river",
+                     "category": "local", "organisations": ["Calderport City Council"],
+                     "places": ["Calderport"],
+                     "gist": "The council approved a new footbridge that will open next spring."})
+# the default echo fails these recipes' constraints, and a run that accepts nothing exits 1:
+# the loopback server answers as a good teacher would, so the run exports a dataset (and
+# trains the student on it)
+ANSWERS = {"livedoor-summary-100.yaml": SUMMARY_100, "news-summary-100.yaml": SUMMARY_25,
+           "bullets-en.yaml": BULLETS_50, "json-extract.yaml": RECORD}
 
 
 def loopback(model, url: str):
