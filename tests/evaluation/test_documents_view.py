@@ -157,3 +157,11 @@ def test_in_chromium_filter_open_a_document_see_its_conversation(run, tmp_path):
             browser.find_element(By.ID, "docs").screenshot(str(DOCS_SCREENSHOT))
     finally:
         browser.quit()
+
+
+def test_an_infinite_figure_is_embedded_as_null_not_as_invalid_json():
+    from distil_builtin.reporters.documents_view import embedded_json
+
+    text = embedded_json({"records": [[1.5, float("inf"), {"d": float("nan")}, "</script>"]]})
+    assert json.loads(text) == {"records": [[1.5, None, {"d": None}, "</script>"]]}
+    assert "</" not in text

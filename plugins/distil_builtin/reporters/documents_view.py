@@ -13,6 +13,7 @@ and a report rendered without a store (a results.json alone) has no documents se
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -213,9 +214,21 @@ def compact(records: list[dict[str, Any]]) -> dict[str, Any]:
             "records": rows}
 
 
+def _finite(value: Any) -> Any:
+    """inf and nan (a distance or figure no constraint should give, but a plugin might) as
+    null: JSON.parse refuses them, and one such figure must not blank the whole section."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def embedded_json(data: Any) -> str:
     """JSON safe inside a <script> element: no `</` can close it, no `<!--` open a comment."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
