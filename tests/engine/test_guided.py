@@ -193,3 +193,34 @@ def test_local_model_turns_the_grammar_text_into_one_llama_grammar():
     again = model._request([Message("user", "hello")], params)["grammar"]
     assert isinstance(first, LlamaGrammar) and first is again
     assert first._grammar == gbnf and params == {"grammar": gbnf}
+
+
+def test_the_grammar_is_part_of_the_request_key():
+    """Two grammars for the same messages are two requests in the run store (and the cache)."""
+    from types import SimpleNamespace
+
+    from distil.engine.requests import RequestPipeline
+    from distil.kinds import ConstraintSet
+    from distil.types import Document
+
+    strategy, model = Guided(), LocalModel()
+    doc, messages = Document(id="d1", text="x"), [Message("user", "hi")]
+    keys = set()
+    for constraints in ([WordCount(max=5)], [WordCount(max=6)], [WordCount(max=5)]):
+        params = strategy.grammar_params(model, constraints)
+        req = RequestPipeline.prepare(SimpleNamespace(cache=object()), "generate", "teacher",
+                                      model, doc, messages, 0, 0, params,
+                                      ConstraintSet(constraints))
+        assert req.params["grammar"] == compile_constraints(constraints).gbnf
+        keys.add((req.key, req.ckey))
+    assert len(keys) == 2
+
+
+def test_a_set_where_nothing_compiles_is_an_error_unless_fallback_check():
+    from distil.errors import UsageError
+    from distil_builtin.constraints.sentence_count import SentenceCount
+
+    constraints = [SentenceCount(max=2)]
+    with pytest.raises(UsageError, match="no constraint compiles to a grammar"):
+        Guided().grammar_params(LocalModel(), constraints)
+    assert Guided(fallback="check").grammar_params(LocalModel(), constraints) is None
