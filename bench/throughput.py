@@ -3,6 +3,7 @@
     python bench/throughput.py                        # N=1000 requests, L=0.5 s, C=64
     python bench/throughput.py -n 2000 -l 0.2 -c 128  # other sizes
     python bench/throughput.py -r 5 --json            # five rounds, every figure as JSON
+    python bench/throughput.py --transport httpx      # the engine and the SDK on httpx
 
 One run, three ways over the same N single-shot chat requests to the loopback server (started
 here as a separate process with latency L, so its CPU is not counted as the client's):
@@ -75,11 +76,14 @@ def messages_for(text: str) -> list[dict[str, str]]:
 
 
 # -- the reference: bare SDK ------------------------------------------------------------------
-async def bare_sdk(url: str, texts: list[str], concurrency: int, timeout: float) -> float:
-    from openai import AsyncOpenAI
+async def bare_sdk(url: str, texts: list[str], concurrency: int, timeout: float,
+                   transport: str = "httpx") -> float:
+    import openai
 
-    client = AsyncOpenAI(api_key=os.environ[KEY_ENV], base_url=url, timeout=timeout,
-                         max_retries=0)
+    http = (openai.DefaultAioHttpClient if transport == "aiohttp"
+            else openai.DefaultAsyncHttpxClient)(timeout=timeout)
+    client = openai.AsyncOpenAI(api_key=os.environ[KEY_ENV], base_url=url, timeout=timeout,
+                                max_retries=0, http_client=http)
     sem = asyncio.Semaphore(concurrency)
 
     async def one(text: str) -> str:
@@ -98,7 +102,7 @@ async def bare_sdk(url: str, texts: list[str], concurrency: int, timeout: float)
 
 # -- the engine ---------------------------------------------------------------------------------
 def write_recipe(work: Path, url: str, texts: list[str], concurrency: int,
-                 timeout: float) -> Path:
+                 timeout: float, transport: str = "aiohttp") -> Path:
     import yaml
 
     corpus = work / "docs.jsonl"
@@ -111,7 +115,7 @@ def write_recipe(work: Path, url: str, texts: list[str], concurrency: int,
         "teacher": {
             "model": {"openai": {
                 "model": "loopback-model", "base_url": url, "api_key_env": KEY_ENV,
-                "timeout": timeout,
+                "timeout": timeout, "transport": transport,
                 "prices": {"input_per_million": 0.15, "output_per_million": 0.6},
             }},
             "strategy": "single",
@@ -171,17 +175,17 @@ def engine_overhead(work: Path, n: int, concurrency: int) -> float:
 
 
 def one_round(url: str, work: Path, texts: list[str], concurrency: int, timeout: float,
-              engine_first: bool) -> dict[str, float]:
+              engine_first: bool, transport: str = "aiohttp") -> dict[str, float]:
     """The bare SDK and the engine over the same requests, in the order given."""
     out: dict[str, float] = {}
 
     def sdk() -> None:
         cpu = time.process_time()
-        out["sdk_seconds"] = asyncio.run(bare_sdk(url, texts, concurrency, timeout))
+        out["sdk_seconds"] = asyncio.run(bare_sdk(url, texts, concurrency, timeout, transport))
         out["sdk_cpu"] = time.process_time() - cpu
 
     def eng() -> None:
-        recipe = write_recipe(work, url, texts, concurrency, timeout)
+        recipe = write_recipe(work, url, texts, concurrency, timeout, transport)
         out["engine_seconds"], out["engine_cpu"] = asyncio.run(
             engine(recipe, work / f"run-{time.monotonic_ns()}", len(texts)))
 
@@ -194,7 +198,7 @@ def one_round(url: str, work: Path, texts: list[str], concurrency: int, timeout:
 
 
 def measure(n: int, latency: float, concurrency: int, sequential_n: int, timeout: float,
-            repeat: int) -> dict[str, Any]:
+            repeat: int, transport: str = "aiohttp") -> dict[str, Any]:
     import openai  # noqa: F401  (imported before timing: neither side pays for the import)
 
     os.environ.setdefault(KEY_ENV, "sk-bench-not-a-real-key")
@@ -204,9 +208,11 @@ def measure(n: int, latency: float, concurrency: int, sequential_n: int, timeout
         with tempfile.TemporaryDirectory(prefix="distil-bench-") as tmp:
             work = Path(tmp)
             # warm-up: the server's first connections and the SDK's lazy imports
-            asyncio.run(bare_sdk(url, documents(min(n, concurrency)), concurrency, timeout))
+            asyncio.run(bare_sdk(url, documents(min(n, concurrency)), concurrency, timeout,
+                                 transport))
             # rounds alternate which side goes first, so drift on a busy machine evens out
-            rounds = [one_round(url, work, texts, concurrency, timeout, engine_first=i % 2 == 1)
+            rounds = [one_round(url, work, texts, concurrency, timeout,
+                                engine_first=i % 2 == 1, transport=transport)
                       for i in range(repeat)]
             per_request = sequential(url, texts[:sequential_n], timeout)
             direct_ms = engine_overhead(work, n, concurrency)
@@ -223,6 +229,7 @@ def measure(n: int, latency: float, concurrency: int, sequential_n: int, timeout
     sequential_seconds = per_request * n
     return {
         "n": n, "latency_s": latency, "concurrency": concurrency, "repeat": repeat,
+        "transport": transport,
         "engine": {"seconds": engine_seconds, "req_per_s": engine_rps,
                    "fraction_of_bound": engine_rps / bound, "cpu_s": median("engine_cpu")},
         "bare_sdk": {"seconds": sdk_seconds, "req_per_s": sdk_rps,
@@ -250,7 +257,8 @@ def show(r: dict[str, Any]) -> str:
                        for x in r["rounds"])
     return "\n".join([
         f"N={r['n']} requests, latency L={r['latency_s']:g} s, concurrency C={r['concurrency']};"
-        f" bound C/L = {r['bound_req_per_s']:.1f} req/s; median of {r['repeat']} rounds",
+        f" bound C/L = {r['bound_req_per_s']:.1f} req/s; median of {r['repeat']} rounds;"
+        f" the engine and the bare SDK on {r['transport']}",
         f"engine    {e['req_per_s']:8.1f} req/s  ({e['seconds']:.2f} s)  "
         f"{e['fraction_of_bound']:.3f} of the bound",
         f"bare SDK  {s['req_per_s']:8.1f} req/s  ({s['seconds']:.2f} s)  "
@@ -268,17 +276,25 @@ def show(r: dict[str, Any]) -> str:
     ])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_workload_arguments(parser: argparse.ArgumentParser) -> None:
+    """N, L and C, as this benchmark and bench/peers.py take them."""
     parser.add_argument("-n", "--requests", type=int, default=1000, help="N (default 1000)")
     parser.add_argument("-l", "--latency", type=float, default=0.5,
                         help="server latency L in seconds (default 0.5)")
     parser.add_argument("-c", "--concurrency", type=int, default=64, help="C (default 64)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_workload_arguments(parser)
     parser.add_argument("--sequential", type=int, default=10,
                         help="requests in the sequential sample (default 10)")
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
     parser.add_argument("-r", "--repeat", type=int, default=3,
                         help="rounds of SDK + engine, medians reported (default 3)")
+    parser.add_argument("--transport", choices=("httpx", "aiohttp"), default="aiohttp",
+                        help="HTTP transport of the engine's openai model and of the bare SDK "
+                             "it is compared with (default aiohttp, the model's own default)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrency, args.sequential, args.repeat) < 1 \
@@ -287,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                      "L not negative")
     sys.path.insert(0, str(REPO))  # `tests.loopback` is found from the repository
     r = measure(args.requests, args.latency, args.concurrency,
-                min(args.sequential, args.requests), args.timeout, args.repeat)
+                min(args.sequential, args.requests), args.timeout, args.repeat, args.transport)
     print(json.dumps(r, indent=2) if args.json else show(r))
     return 0 if meets_targets(r) else 1
 

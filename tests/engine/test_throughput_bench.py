@@ -38,6 +38,7 @@ def test_json_figures_respect_the_bound_and_the_exit_status_follows_the_targets(
     assert (r["n"], r["latency_s"], r["concurrency"], r["repeat"]) == (
         N, LATENCY, CONCURRENCY, 1)
     assert r["bound_req_per_s"] == BOUND
+    assert r["transport"] == "aiohttp"
     (one,) = r["rounds"]
     for side, key in (("engine", "engine"), ("bare_sdk", "sdk")):
         figures = r[side]
@@ -63,7 +64,8 @@ def test_json_figures_respect_the_bound_and_the_exit_status_follows_the_targets(
 F = r"[-+]?\d+(?:\.\d+)?"
 TABLE = [  # each line of the table, in order, with the figures it carries
     re.escape(f"N={N} requests, latency L={LATENCY:g} s, concurrency C={CONCURRENCY}; bound "
-              f"C/L = {BOUND:.1f} req/s; median of 1 rounds"),
+              f"C/L = {BOUND:.1f} req/s; median of 1 rounds; the engine and the bare SDK on "
+              f"aiohttp"),  # the openai model's default transport
     rf"engine +(?P<e_rps>{F}) req/s  \((?P<e_s>{F}) s\)  (?P<e_frac>{F}) of the bound",
     rf"bare SDK +(?P<s_rps>{F}) req/s  \((?P<s_s>{F}) s\)  (?P<s_frac>{F}) of the bound",
     rf"engine / bare SDK: (?P<ratio>{F})  \(target >= {TARGET_RATIO}\)",

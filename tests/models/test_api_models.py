@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import sys
 import time
 
 import pytest
@@ -23,7 +24,7 @@ from tests.loopback import LoopbackServer, Reply
 
 KEY_ENV = "DISTIL_TEST_LOOPBACK_KEY"
 KEY = "sk-loopback-DO-NOT-LEAK-4f9a1c"
-PROVIDERS = ["openai", "litellm"]
+PROVIDERS = ["openai", "openai-aiohttp", "litellm"]  # the openai model on both transports
 HI = [Message("system", "Answer in three bullets."), Message("user", "Summarise: the cat sat.")]
 
 
@@ -35,9 +36,10 @@ def _fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def make(provider: str, server: LoopbackServer, **options) -> ApiModel:
     options.setdefault("api_key_env", KEY_ENV)
     options.setdefault("timeout", 5.0)
-    if provider == "openai":
+    if provider.startswith("openai"):
+        transport = provider.partition("-")[2] or "httpx"
         return OpenAIModel(model=options.pop("model", "gpt-4o-mini"), base_url=server.url,
-                           **options)
+                           transport=transport, **options)
     return LiteLLMModel(model="openai/" + options.pop("model", "gpt-4o-mini"),
                         base_url=server.url, **options)
 
@@ -205,6 +207,17 @@ def test_missing_key_variable_is_a_usage_error(provider, loopback_server, monkey
     assert loopback_server.chat_requests == []
 
 
+def test_aiohttp_without_its_package_is_a_usage_error(loopback_server, monkeypatch):
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)  # as if not installed
+    error = fails(make("openai-aiohttp", loopback_server), UsageError)
+    assert "httpx-aiohttp" in str(error) and "transport: httpx" in str(error)
+    assert loopback_server.chat_requests == []
+
+
+def test_the_default_transport_is_aiohttp():
+    assert OpenAIModel(model="gpt-4o-mini").transport == "aiohttp"
+
+
 def test_a_key_in_place_of_the_variable_name_is_refused_without_echo():
     with pytest.raises(ValueError) as info:
         OpenAIModel(model="gpt-4o-mini", api_key_env=KEY)
@@ -226,9 +239,10 @@ def test_openai_without_a_key_variable_talks_to_local_servers(loopback_server):
     assert loopback_server.chat_requests[0].headers["authorization"] == "Bearer not-needed"
 
 
-def test_one_model_serves_concurrent_requests(loopback_server):
+@pytest.mark.parametrize("provider", ["openai", "openai-aiohttp"])
+def test_one_model_serves_concurrent_requests(provider, loopback_server):
     loopback_server.latency = 0.3
-    model = make("openai", loopback_server)
+    model = make(provider, loopback_server)
 
     async def many():
         try:
@@ -242,6 +256,28 @@ def test_one_model_serves_concurrent_requests(loopback_server):
     assert [a.text for a in answers] == [f"doc {i}" for i in range(32)]
     assert time.perf_counter() - started < 2.0  # sequential would take 9.6 s
     assert loopback_server.max_in_flight == 32
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_the_connection_pool_is_sized_to_max_concurrency(transport, loopback_server):
+    import httpx_aiohttp
+
+    loopback_server.latency = 0.2
+    model = make(f"openai-{transport}", loopback_server, max_concurrency=4)
+
+    async def many():
+        try:
+            answers = await asyncio.gather(*(
+                model.complete([Message("user", f"doc {i}")]) for i in range(12)))
+            http = model._client._client  # the SDK's HTTP client under AsyncOpenAI
+            return answers, isinstance(http, httpx_aiohttp.HttpxAiohttpClient)
+        finally:
+            await model.aclose()
+
+    answers, on_aiohttp = asyncio.run(many())
+    assert [a.text for a in answers] == [f"doc {i}" for i in range(12)]
+    assert on_aiohttp == (transport == "aiohttp")
+    assert loopback_server.max_in_flight == 4  # the engine's slot is not in play here
 
 
 def test_cache_identity_names_the_server_not_the_key(loopback_server):

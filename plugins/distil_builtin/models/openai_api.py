@@ -7,6 +7,11 @@ key: set `api_key_env: null`.
 
 The SDK's own retries are off (`max_retries=0`): retrying, with backoff that honours
 Retry-After, is the engine's job, and two layers of retries would multiply waits and bills.
+
+`transport` picks the HTTP client under the SDK: aiohttp (the default: the SDK's
+`DefaultAioHttpClient`, from the `httpx-aiohttp` package), which costs about half the CPU per
+request, or httpx (the SDK's own default). Either way the connection pool holds
+`max_concurrency` connections when that is set, else the SDK's default pool.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import asyncio
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -37,6 +42,10 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
         default="OPENAI_API_KEY",
         description="Environment variable holding the API key (null: send no real key).")
     organization: str | None = Field(default=None, description="OpenAI organization id.")
+    transport: Literal["httpx", "aiohttp"] = Field(
+        default="aiohttp",
+        description="HTTP client under the SDK: aiohttp (about half httpx's CPU per request, "
+                    "bench/throughput.py --transport), or httpx, the SDK's own default.")
     grammar_field: GrammarField | None = Field(
         default=None,
         description="Where this server takes the `guided` strategy's grammar: `grammar` "
@@ -69,9 +78,32 @@ class OpenAIModel(OpenAIBatchMixin, ApiModel):
                                  "pip install 'openai>=1.40'") from None
             client = AsyncOpenAI(api_key=key, base_url=self.base_url,
                                  organization=self.organization, timeout=self.timeout,
-                                 max_retries=0)
+                                 max_retries=0, http_client=self._http_client())
             self._client, self._client_loop = client, loop
         return client
+
+    def _http_client(self) -> Any:
+        """The SDK's client for `transport`, its pool sized to `max_concurrency` (None: the
+        SDK's own default pool)."""
+        import httpx
+        import openai
+
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        if self.max_concurrency is not None:
+            kwargs["limits"] = httpx.Limits(max_connections=self.max_concurrency,
+                                            max_keepalive_connections=self.max_concurrency)
+        if self.transport == "httpx":
+            return openai.DefaultAsyncHttpxClient(**kwargs)
+        try:
+            import httpx_aiohttp  # noqa: F401  (the SDK's aiohttp client is built on it)
+        except ImportError:
+            raise UsageError("transport: aiohttp needs the httpx-aiohttp package: "
+                             "pip install httpx-aiohttp (or set transport: httpx)") from None
+        if not hasattr(openai, "DefaultAioHttpClient"):
+            raise UsageError(f"transport: aiohttp needs an openai package with "
+                             f"DefaultAioHttpClient (this is {openai.__version__}): "
+                             f"pip install -U openai (or set transport: httpx)")
+        return openai.DefaultAioHttpClient(**kwargs)
 
     async def aclose(self) -> None:
         client, self._client, self._client_loop = self._client, None, None
