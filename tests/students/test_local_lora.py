@@ -331,3 +331,27 @@ def test_the_smollm2_gguf_tokenizer_matches_llama_cpp_and_ends_turns_with_im_end
     text = tokenizer.apply_chat_template(messages, tokenize=False)
     assert example.input_ids == vocab.tokenize(text.encode(), add_bos=False, special=True)
     assert vocab.token_eos() == tokenizer.eos_token_id
+
+
+# -- which engine serves the student -------------------------------------------------------------
+def test_a_gguf_base_is_served_by_llama_cpp_with_the_gguf_adapter(tmp_path):
+    from distil_builtin.transformers_runtime import ModelSource
+
+    trainer = LocalLoRATrainer(serve_params={"max_tokens": 40}, **FAST)
+    gguf = ModelSource(str(tmp_path), "base.Q4_1.gguf", "gguf", "base.Q4_1.gguf")
+    spec = trainer._student_spec(gguf, tmp_path / "merged", tmp_path / "adapter.gguf")
+    assert spec == {"local": {"model": str(tmp_path / "base.Q4_1.gguf"),
+                              "lora_path": str((tmp_path / "adapter.gguf").resolve()),
+                              "params": {"max_tokens": 40}}}
+    folder = ModelSource(str(tmp_path), None, "folder", str(tmp_path))
+    spec = trainer._student_spec(folder, tmp_path / "merged", tmp_path / "adapter.gguf")
+    assert spec == {"transformers": {"model": str((tmp_path / "merged").resolve()),
+                                     "device": "cpu", "params": {"max_tokens": 40}}}
+
+
+def test_serve_params_do_not_retrain_but_training_options_do(data):
+    plan = {"train_file": str(data[0]), "validation_file": None}
+    first = LocalLoRATrainer(**FAST)._fingerprint(plan)
+    assert LocalLoRATrainer(serve_params={"temperature": 0.7}, **FAST)._fingerprint(plan) == first
+    assert LocalLoRATrainer(**{**FAST, "lora_rank": 2})._fingerprint(plan) != first
+

@@ -11,9 +11,10 @@ Three facts about llama.cpp shape this module:
 - One `Llama` holds one KV cache and is not thread-safe, so requests to it are serialised:
   an asyncio lock queues waiting coroutines without tying up pool threads, and a thread lock
   guards the `Llama` itself (a cancelled request's thread may still be running).
-- Loading the weights costs time and memory, so one `Llama` per (file, n_ctx, chat format)
-  is shared by every instance in the process: a recipe's teacher and its evaluation of the same
-  model use the same weights.
+- Loading the weights costs time and memory, so one `Llama` per (file, LoRA adapter, n_ctx,
+  chat format) is shared by every instance in the process: a recipe's teacher and its
+  evaluation of the same model use the same weights, and a student (the base file plus a GGUF
+  LoRA adapter, `lora_path`) is loaded once beside its base.
 
 `llama_cpp` is imported only when a model is first loaded, so `import distil` stays light.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import functools
+import hashlib
 import importlib.util
 import inspect
 import os
@@ -90,8 +92,8 @@ class _SharedLlama:
             raise ModelError(f"local model: the prompt is {n} tokens, more than n_ctx={n_ctx}")
 
 
-# Process-wide state, keyed by (resolved file, n_ctx, chat_format).
-_Key = tuple[str, int, str | None]
+# Process-wide state, keyed by (resolved file, resolved LoRA adapter, n_ctx, chat_format).
+_Key = tuple[str, str | None, int, str | None]
 _LOADED: dict[_Key, _SharedLlama] = {}
 _LOADING_LOCKS: dict[_Key, threading.Lock] = {}
 _REGISTRY_LOCK = threading.Lock()  # guards the two dicts above and the per-loop lock maps
@@ -198,9 +200,17 @@ class LocalModel(Model):
         default=None,
         description="llama.cpp chat format name; default: the template stored in the GGUF.",
     )
+    lora_path: str | None = Field(
+        default=None,
+        description=(
+            "A GGUF LoRA adapter applied over `model` (what the `local` trainer writes as "
+            "`student/adapter.gguf`); a relative path is taken from the recipe's folder."
+        ),
+    )
 
     _seeds: random.Random | None = PrivateAttr(default=None)
     _path: Path | None = PrivateAttr(default=None)
+    _lora: Path | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
         self._seeds = random.Random(self.seed) if self.seed is not None else None
@@ -246,21 +256,38 @@ class LocalModel(Model):
             self._path = path.resolve()
         return self._path
 
+    def resolved_lora(self) -> Path | None:
+        """The adapter file `lora_path` names, or None; a UsageError names it when missing."""
+        if self.lora_path is None:
+            return None
+        if self._lora is None:
+            path = self.resolve_path(self.lora_path)
+            if not path.is_file():
+                raise UsageError(f"local model: LoRA adapter file not found: {path}")
+            self._lora = path.resolve()
+        return self._lora
+
     def cache_identity(self) -> Mapping[str, Any]:
         path = self.resolved_path()
-        return {
+        identity = {
             "plugin": self.plugin_name or "local",
             "model": self.model,
             "file": path.name,
             "size": path.stat().st_size,
             "chat_format": self.chat_format,
         }
+        lora = self.resolved_lora()
+        if lora is not None:  # a retrained adapter is a new model: its bytes decide
+            identity["lora"] = {"file": lora.name,
+                                "sha256": hashlib.sha256(lora.read_bytes()).hexdigest()}
+        return identity
 
     # -- loading --------------------------------------------------------------------------------
     def _shared(self) -> _SharedLlama:
         """The process-wide `Llama` for this file, loaded on first use (blocking)."""
         path = self.resolved_path()
-        key = (str(path), self.n_ctx, self.chat_format)
+        lora = self.resolved_lora()
+        key = (str(path), str(lora) if lora else None, self.n_ctx, self.chat_format)
         with _REGISTRY_LOCK:
             shared = _LOADED.get(key)
         if shared is not None:
@@ -283,10 +310,20 @@ class LocalModel(Model):
                 options["seed"] = self.seed
             if self.chat_format is not None:
                 options["chat_format"] = self.chat_format
+            if lora is not None:
+                options["lora_path"] = str(lora)
             try:
                 llama = Llama(**options)
             except (ValueError, RuntimeError) as exc:
-                raise UsageError(f"local model: cannot load {path}: {exc}") from None
+                what = f"{path} with the LoRA adapter {lora}" if lora else str(path)
+                raise UsageError(f"local model: cannot load {what}: {exc}") from None
+            # llama-cpp-python (0.3.x) tests the adapter pointer against None, but a failed
+            # load is a NULL pointer object: it would silently run the base model alone.
+            if lora is not None and not getattr(llama, "_lora_adapter", True):
+                llama.close()
+                raise UsageError(f"local model: cannot load {path} with the LoRA adapter "
+                                 f"{lora}: llama.cpp refused the adapter (not a GGUF LoRA "
+                                 "adapter for this base model?)")
             shared = _SharedLlama(llama, self.n_ctx)
             with _REGISTRY_LOCK:
                 if not _LOADED:

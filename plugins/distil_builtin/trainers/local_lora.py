@@ -5,13 +5,19 @@ tokenises it with the base model's own tokenizer and chat template, and estimate
 `train` fits LoRA adapters on the assistant turns only and writes, under `<run>/student/`:
 
 - `adapter/`     the LoRA adapter (peft format) and the tokenizer;
+- `adapter.gguf` (GGUF bases only) the same adapter as a GGUF LoRA adapter, which llama.cpp
+                 applies over the base GGUF (`gguf_adapter.py`);
 - `merged/`      the base model with the adapter merged in (safetensors) and the tokenizer:
                  a plain Hugging Face model folder, served by the `transformers` model plugin;
 - `plan.json`    what `prepare` decided; `train_log.json` every step's loss and tokens/s.
 
-`train` returns `{"transformers": {"model": "<run>/student/merged", ...}}`: the evaluate
-stage loads that as `student`. Running the stage again with the same data and options reuses
-the finished student instead of training it twice. The training runs in a worker thread, so the
+`train` returns the student's model spec, which the evaluate stage loads as `student`: for a
+GGUF base, `{"local": {"model": "<base.gguf>", "lora_path": "<run>/student/adapter.gguf"}}`,
+so the student runs in llama.cpp where the teacher runs and costs what the base costs per
+token; for any other base, `{"transformers": {"model": "<run>/student/merged", ...}}`.
+Running the stage again with the same data and options reuses the finished student instead of
+training it twice; `serve_params` are not part of that comparison, since they change how the
+student is asked, not what it learnt. The training runs in a worker thread, so the
 run's event loop stays free; cancelling it (Ctrl-C) stops at the next optimizer step and saves
 nothing half-trained.
 
@@ -39,7 +45,12 @@ from distil.errors import UsageError
 from distil.kinds import Trainer
 from distil.kinds.trainer import TrainingRun
 from distil.wording import plural
-from distil_builtin.trainers.chat_examples import EncodedExample, encode, read_conversations
+from distil_builtin.trainers.chat_examples import (
+    EncodedExample,
+    encode,
+    read_conversations,
+)
+from distil_builtin.trainers.gguf_adapter import ADAPTER_FILE, write_gguf_adapter
 from distil_builtin.trainers.lora_loop import LoopSettings, StepRecord, run_loop
 from distil_builtin.transformers_runtime import (
     ModelSource,
@@ -210,10 +221,12 @@ class LocalLoRATrainer(Trainer):
                stop: threading.Event) -> dict[str, Any]:
         student = run_dir / STUDENT_DIR
         merged, adapter = student / "merged", student / "adapter"
+        adapter_gguf = student / ADAPTER_FILE
         fingerprint = self._fingerprint(plan)
-        spec = {"transformers": {"model": str(merged.resolve()), "device": self.device,
-                                 **({"params": self.serve_params} if self.serve_params else {})}}
-        if _finished(student / LOG_FILE, fingerprint) and (merged / "config.json").is_file():
+        source = self._resolve()
+        spec = self._student_spec(source, merged, adapter_gguf)
+        outputs = [merged / "config.json"] + ([adapter_gguf] if source.gguf_file else [])
+        if _finished(student / LOG_FILE, fingerprint) and all(p.is_file() for p in outputs):
             _say(f"local: reusing the student trained earlier in {student}")
             return spec
         student.mkdir(parents=True, exist_ok=True)
@@ -242,13 +255,28 @@ class LocalLoRATrainer(Trainer):
         # embeddings are not adapted, so peft need not look for the base's config to decide
         model.save_pretrained(str(adapter), save_embedding_layers=False)
         tokenizer.save_pretrained(str(adapter))
+        if source.gguf_file:
+            write_gguf_adapter(adapter, Path(source.location) / source.gguf_file, adapter_gguf)
         save_merged(model, tokenizer, merged)
         times = {"load_seconds": load_seconds, "save_seconds": time.perf_counter() - started}
         log = train_log(result, plan, fingerprint, device, len(train), trainable, times)
         log.update(epochs=self.epochs, adapter=str(adapter.resolve()),
                    merged=str(merged.resolve()))
+        if source.gguf_file:
+            log["adapter_gguf"] = str(adapter_gguf.resolve())
         (student / LOG_FILE).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
         return spec
+
+    def _student_spec(self, source: ModelSource, merged: Path,
+                      adapter_gguf: Path) -> dict[str, Any]:
+        """The model spec the evaluate stage builds the student from."""
+        params = {"params": self.serve_params} if self.serve_params else {}
+        if source.gguf_file:
+            base = Path(source.location) / source.gguf_file
+            return {"local": {"model": str(base), "lora_path": str(adapter_gguf.resolve()),
+                              **params}}
+        return {"transformers": {"model": str(merged.resolve()), "device": self.device,
+                                 **params}}
 
     def _lora_model(self, model: Any) -> Any:
         peft = require("peft")
@@ -262,13 +290,18 @@ class LocalLoRATrainer(Trainer):
             raise UsageError(f"local: cannot add LoRA adapters: {exc}") from None
 
     def _fingerprint(self, plan: dict[str, Any]) -> str:
-        """What the trained student depends on: the data files and every option."""
+        """What the trained student depends on: the data files and every training option.
+
+        `serve_params` are left out: changing how the evaluate stage asks the student must not
+        train it again.
+        """
         digest = hashlib.sha256()
         for key in ("train_file", "validation_file"):
             digest.update(key.encode())
             if plan.get(key):
                 digest.update(Path(plan[key]).read_bytes())
-        digest.update(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode())
+        options = self.model_dump(mode="json", exclude={"serve_params"})
+        digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
 
 
