@@ -224,3 +224,19 @@ def test_a_set_where_nothing_compiles_is_an_error_unless_fallback_check():
     with pytest.raises(UsageError, match="no constraint compiles to a grammar"):
         Guided().grammar_params(LocalModel(), constraints)
     assert Guided(fallback="check").grammar_params(LocalModel(), constraints) is None
+
+
+@pytest.mark.parametrize(("field", "params", "expected"), [
+    ("response_format", {"json_schema": SCHEMA},
+     {"response_format": {"type": "json_schema",
+                          "json_schema": {"name": "output", "schema": SCHEMA, "strict": True}}}),
+    ("vllm", {"grammar": "root ::= \"a\""},
+     {"structured_outputs": {"grammar": "root ::= \"a\""}}),
+])
+def test_a_batch_line_carries_the_grammar_in_the_same_field(field, params, expected):
+    from distil_builtin.models.openai_api import OpenAIModel
+
+    body = OpenAIModel(model="m", grammar_field=field).batch_line(
+        "c1", [Message("user", "hi")], params)["body"]
+    assert {k: body[k] for k in expected} == expected
+    assert "grammar" not in body and "json_schema" not in body

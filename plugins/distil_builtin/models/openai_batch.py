@@ -22,6 +22,7 @@ from distil.errors import ModelError
 from distil.kinds.batch import BatchResult, BatchStatus
 from distil.types import Message
 from distil_builtin.models.failures import TRANSIENT_STATUS, to_model_error
+from distil_builtin.models.grammar_fields import place_grammar
 
 BATCH_DISCOUNT = 0.5
 ENDPOINT = "/v1/chat/completions"
@@ -35,7 +36,7 @@ class OpenAIBatchMixin:
     def batch_line(self: Any, custom_id: str, messages: Sequence[Message],
                    params: Mapping[str, Any] | None) -> dict[str, Any]:
         body = {"model": self.model, "messages": self.wire_messages(messages),
-                **self.request_params(params)}
+                **place_grammar(self.grammar_field, self.request_params(params))}
         body.update(body.pop("extra_body", None) or {})  # a file has no SDK signature to dodge
         return {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
 
