@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from distil.types import Document
+from distil.wording import plural
 
 NO_CATEGORY = "(none)"
 
@@ -61,7 +62,7 @@ def corpus_stats(splits: dict[str, list[Document]], *, split_given: bool,
 def render_text(stats: dict[str, Any]) -> list[str]:
     """Plain aligned tables, one line per split and per category."""
     lines = [f"recipe: {stats['recipe']}",
-             f"corpus: {stats['corpus']}, {stats['corpus_documents']} documents; "
+             f"corpus: {stats['corpus']}, {plural(stats['corpus_documents'], 'document')}; "
              f"{stats['documents']} used (sample: {stats['sample'] or 'all'}, "
              f"seed: {stats['seed']})", ""]
     header = ["split", "docs", "mean", "median", "min", "max"]
