@@ -41,7 +41,10 @@ HELD_OUT = [
 ]
 ANSWERS = ["Trees for the river.", "Museum shows old tools.", "Ferry cancelled.",
            "Students built a station.", "Bakery won a prize.", "Tram tests begin."]
-MIN_AGREEMENT = 0.95
+# The issue asks for >= 95%, but that does not catch a conversion error: with the q/k row
+# reordering left out on purpose, llama.cpp + adapter still agreed at 95.5% (as often as the two
+# bases), against 99.7% when right. 98% separates the two.
+MIN_AGREEMENT = 0.98
 MIN_CHANGED = 0.10
 
 

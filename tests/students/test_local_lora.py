@@ -355,3 +355,10 @@ def test_serve_params_do_not_retrain_but_training_options_do(data):
     assert LocalLoRATrainer(serve_params={"temperature": 0.7}, **FAST)._fingerprint(plan) == first
     assert LocalLoRATrainer(**{**FAST, "lora_rank": 2})._fingerprint(plan) != first
 
+
+
+def test_the_seed_reproduces_the_adapter_bit_for_bit_on_cpu(trained, tmp_path):
+    trainer, plan, _, run_dir, _ = trained
+    asyncio.run(trainer.train(plan, training_run(tmp_path / "again")))
+    name = "student/adapter/adapter_model.safetensors"
+    assert (tmp_path / "again" / name).read_bytes() == (run_dir / name).read_bytes()
