@@ -118,7 +118,9 @@ def test_concurrent_slow_requests_overlap():
         elapsed = time.perf_counter() - started
         assert server.max_in_flight == 64
     assert out == [f"p{i}" for i in range(64)]
-    assert elapsed < 2.0  # one latency plus overhead, not 64 of them
+    # all 64 were in flight at once (above); and far from 64 latencies one after another
+    # (32 s): a loose bound, since a loaded machine stretches the one latency a lot
+    assert elapsed < 16.0
 
 
 def test_stop_releases_hanging_requests_quickly():
