@@ -254,8 +254,8 @@ def test_one_model_serves_concurrent_requests(provider, loopback_server):
     started = time.perf_counter()
     answers = asyncio.run(many())
     assert [a.text for a in answers] == [f"doc {i}" for i in range(32)]
-    assert time.perf_counter() - started < 2.0  # sequential would take 9.6 s
-    assert loopback_server.max_in_flight == 32
+    assert loopback_server.max_in_flight == 32  # all at once: the proof of concurrency
+    assert time.perf_counter() - started < 8.0  # sequential would take 9.6 s (loose: CI load)
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
