@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter
-from pathlib import Path
 
 import yaml
 
