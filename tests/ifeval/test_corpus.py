@@ -86,7 +86,7 @@ def test_missing_file_is_a_source_error(corpus_cls, tmp_path):
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("{not json", "not valid JSON"),
+    ("{not json", "invalid JSON"),  # the shared corpus reader words it so
     ('{"key": 1, "prompt": "p"}', "missing instruction_id_list, kwargs"),
     ('{"key": 1, "prompt": "p", "instruction_id_list": ["a", "b"], "kwargs": [{}]}',
      "2 instruction ids but 1 kwargs"),
