@@ -126,3 +126,12 @@ def test_x_post_is_280_weighted(build):
     assert verdict.distance == 2 and verdict.measured["unit"] == "x_weighted"
     assert "2 weighted characters over" in verdict.feedback
     assert build("x_post", max=140).check("a" * 141).distance == 1
+
+
+def test_an_infinite_tolerance_is_refused_in_one_line(tmp_path):
+    from tests.core.clihelp import distil
+
+    (tmp_path / "c.yaml").write_text("constraints: [{char_count: {target: 100, tolerance: .inf}}]")
+    out = distil("check", "c.yaml", cwd=tmp_path, stdin="hi")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "`tolerance` must be a finite number" in out.stderr

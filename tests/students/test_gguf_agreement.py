@@ -44,7 +44,7 @@ ANSWERS = ["Trees for the river.", "Museum shows old tools.", "Ferry cancelled."
 # The issue asks for >= 95%, but that does not catch a conversion error: with the q/k row
 # reordering left out on purpose, llama.cpp + adapter still agreed at 95.5% (as often as the two
 # bases), against 99.7% when right. 98% separates the two.
-MIN_AGREEMENT = 0.98
+MIN_AGREEMENT = 0.95
 MIN_CHANGED = 0.10
 
 
@@ -141,4 +141,7 @@ def test_llama_cpp_with_the_gguf_adapter_agrees_with_transformers(tmp_path):
     }
     print("agreement:", json.dumps(figures))
     assert figures["changed"] >= MIN_CHANGED, figures  # the adapter really does something
-    assert figures["student"] >= MIN_AGREEMENT, figures
+    assert figures["student"] >= MIN_AGREEMENT, figures  # the issue's 95%
+    # and better than the two bases agree with each other: with the q/k reordering broken the
+    # student fell to the bases' own agreement (95.5%), which 95% alone would let through
+    assert figures["student"] > figures["base"], figures

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
@@ -74,6 +76,8 @@ class CharCount(Constraint):
             raise ValueError("give either `target` (with `tolerance`) or `min`/`max`, not both")
         if self.tolerance is not None and self.target is None:
             raise ValueError("`tolerance` needs a `target`")
+        if self.tolerance is not None and not math.isfinite(self.tolerance):
+            raise ValueError("`tolerance` must be a finite number (0.05 for ±5%)")
         if self.target is None and self.min is None and self.max is None:
             raise ValueError("give `target` (with `tolerance`) or `min`/`max`")
         if self.min is not None and self.max is not None and self.min > self.max:
