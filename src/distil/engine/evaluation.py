@@ -9,7 +9,7 @@ resumed runs (`load_plan`). Nothing rewrites the loaded recipe to point it elsew
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -139,10 +139,6 @@ def save_plan(store: RunStore, plan: EvaluationPlan) -> None:
 def load_plan(store: RunStore) -> EvaluationPlan | None:
     saved = store.get_meta(PLAN_META)
     return EvaluationPlan.from_json(saved) if saved else None
-
-
-def with_metrics(plan: EvaluationPlan, metrics: Sequence[Any]) -> EvaluationPlan:
-    return replace(plan, metrics=tuple(metrics), _live_metrics=None, _resolved=None)
 
 
 def build_eval_models(loaded: LoadedRecipe, specs: Sequence[Any], src: YamlSource,

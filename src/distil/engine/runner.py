@@ -23,6 +23,7 @@ from distil.engine.generate import generate
 from distil.engine.report import render_reports
 from distil.engine.results import generation_summary, results
 from distil.engine.rundir import now_utc, open_run_dir, write_manifest
+from distil.engine.store import RunStore
 from distil.engine.train import train
 from distil.errors import DistilError, Interrupted
 from distil.kinds import Model, Reporter
@@ -82,7 +83,7 @@ class Runner:
         self.last_outcome: RunOutcome | None = None
 
     @property
-    def store(self):
+    def store(self) -> RunStore:
         return self.ctx.store
 
     def splits(self) -> dict[str, list[Document]]:
