@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import shutil
 import statistics
@@ -32,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throughput import (  # noqa: E402
-    KEY_ENV, REPO, add_workload_arguments, documents, start_server, write_recipe)
+    KEY_ENV, REPO, add_workload_arguments, documents, messages_for, start_server, write_recipe)
 
 # A client script gets: base URL, N, C; it sends N requests, C at a time, and checks answers.
 CLIENT_HEAD = '''
@@ -89,6 +90,31 @@ def distil_client(transport: str) -> Callable[[Path, str, int, int], list[str]]:
     return command
 
 
+def promptfoo_client(executable: str) -> Callable[[Path, str, int, int], list[str]]:
+    """`promptfoo eval` over the same N chat prompts, C at a time, each answer checked by an
+    `equals` assertion (promptfoo exits non-zero when one fails); its cache, telemetry and
+    result store are off, so every request reaches the server and nothing else is timed."""
+    def command(work: Path, url: str, n: int, c: int) -> list[str]:
+        chat = json.dumps(messages_for("{{text}}"))
+        tests = [{"vars": {"text": t}} for t in documents(n)]
+        config = {
+            "prompts": [{"id": "chat", "raw": chat}],
+            "providers": [{"id": "openai:chat:loopback-model",
+                           "config": {"apiBaseUrl": url, "apiKeyEnvar": KEY_ENV}}],
+            "defaultTest": {"assert": [{"type": "equals", "value": "{{text}}"}]},
+            "tests": tests,
+        }
+        path = work / f"promptfoo-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        return [executable, "eval", "-c", str(path), "--max-concurrency", str(c),
+                "--no-cache", "--no-write", "--no-table", "--no-progress-bar"]
+    return command
+
+
+PROMPTFOO_ENV = {"PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
+                 "PROMPTFOO_DISABLE_SHARING": "1"}
+
+
 def contenders() -> tuple[dict[str, Callable[[Path, str, int, int], list[str]]], list[str]]:
     """What can run here, and a note for each peer that cannot."""
     found = {
@@ -102,8 +128,11 @@ def contenders() -> tuple[dict[str, Callable[[Path, str, int, int], list[str]]],
         found["litellm"] = python_client(LITELLM)
     else:
         skipped.append("litellm: not installed")
-    if shutil.which("promptfoo") is None:
-        skipped.append("promptfoo: not installed (no `promptfoo` on PATH)")
+    promptfoo = os.environ.get("PROMPTFOO") or shutil.which("promptfoo")
+    if promptfoo:
+        found["promptfoo"] = promptfoo_client(promptfoo)
+    else:
+        skipped.append("promptfoo: not installed (no `promptfoo` on PATH, nor $PROMPTFOO)")
     for module in ("inspect_ai", "distilabel"):
         if importlib.util.find_spec(module) is None:
             skipped.append(f"{module}: not installed")
@@ -114,7 +143,7 @@ def run_all(n: int, latency: float, concurrency: int, repeat: int) -> dict[str, 
     found, skipped = contenders()
     for note in skipped:
         print(f"skipped: {note}")
-    env = {**os.environ, KEY_ENV: os.environ.get(KEY_ENV, "sk-bench-not-a-real-key"),
+    env = {**os.environ, **PROMPTFOO_ENV, KEY_ENV: os.environ.get(KEY_ENV, "sk-bench-not-a-real-key"),
            "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent), str(REPO)])}
     times: dict[str, list[float]] = {name: [] for name in found}
     server, url = start_server(latency)

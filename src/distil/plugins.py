@@ -70,7 +70,7 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         # id(plugin) -> (source, namespace, builtin); only entry points of distil are built-in
         self._origin: dict[int, tuple[str, str | None, bool]] = {}
-        self._pending = self._read_entry_points() if entry_points else []
+        self._pending = self.read_entry_points() if entry_points else []
         self._builtin_kinds: set[str] = set()   # kinds whose built-in hooks have been called
         self._complete_kinds: set[str] = set()  # kinds whose every hook has been called
         self._called: set[tuple[str, int]] = set()  # (kind, id(plugin)) hooks already called
@@ -92,7 +92,7 @@ class PluginHost:
         self._origin[id(plugin)] = (source, ns, builtin)
 
     @staticmethod
-    def _read_entry_points() -> list[tuple[importlib.metadata.EntryPoint, bool]]:
+    def read_entry_points() -> list[tuple[importlib.metadata.EntryPoint, bool]]:
         """The allowed entry points and whether each is distil's own, none imported."""
         allow = os.environ.get("DISTIL_PLUGINS")
         allowed = None if allow is None else {a.strip() for a in allow.split(",") if a.strip()}

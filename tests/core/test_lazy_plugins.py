@@ -3,6 +3,7 @@ is found without the other plugins, and the registry's rules hold however late n
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -129,3 +130,32 @@ def test_a_late_third_party_kind_still_meets_the_namespace_rule(tmp_path, monkey
     with pytest.raises(PluginError, match="belongs to distil's built-in plugins"):
         host.registry("strategy")
     sys.modules.pop("squatmod", None)
+
+
+def test_a_run_imports_only_the_plugins_its_recipe_names(tmp_path):
+    """Opening a run directory records the third-party plugin packages' versions from their
+    metadata; it imports none of the plugins the recipe does not use (the IFEval pack, the
+    trainers, the example constraint)."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "a", "text": "one two three"}\n', encoding="utf-8")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(textwrap.dedent(f"""\
+        name: lazy-run
+        corpus: {{jsonl: {{path: {docs}}}}}
+        prompt: {{user: "{{{{ doc.text }}}}"}}
+        constraints: [{{word_count: {{max: 5}}}}]
+        teacher: {{model: {{scripted: {{outputs: ["one two"]}}}}, strategy: single}}
+        """), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    code = ("import contextlib, io\nfrom distil.cli import main\n"
+            f"sys.argv = ['distil', 'run', {str(recipe)!r}, '--run-dir', {str(run_dir)!r}, "
+            "'--no-progress']\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main()\n    except SystemExit as exc:\n"
+            "        assert exc.code == 0, exc.code")
+    loaded = imported_after(code, "distil_")
+    assert not {m for m in loaded if m.startswith(("distil_ifeval.en", "distil_ifeval.ja",
+                                                   "distil_builtin.trainers.",
+                                                   "distil_example"))}, loaded
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["plugins"] == {"distil-example-constraint": "0.1.0"}

