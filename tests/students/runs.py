@@ -6,7 +6,7 @@ from pathlib import Path
 
 from distil.engine.jobs import JobLedger
 from distil.engine.store import RunStore
-from distil.kinds.trainer import TrainingRun
+from distil.kinds.trainer import PromptTask, TrainingRun
 
 
 def run_store(run_dir: Path) -> RunStore:
@@ -16,6 +16,9 @@ def run_store(run_dir: Path) -> RunStore:
     return RunStore.open(path) if path.exists() else RunStore.create(path)
 
 
-def training_run(run_dir: Path, *, yes: bool = True) -> TrainingRun:
-    """The run in `run_dir`; the same folder again is the same ledger, as on resume."""
-    return TrainingRun(dir=run_dir, jobs=JobLedger(run_store(run_dir), run_dir), yes=yes)
+def training_run(run_dir: Path, *, yes: bool = True,
+                 prompts: tuple[PromptTask, ...] = ()) -> TrainingRun:
+    """The run in `run_dir`; the same folder again is the same ledger, as on resume.
+    `prompts`: the train split's documents, for a trainer that learns from rewards."""
+    return TrainingRun(dir=run_dir, jobs=JobLedger(run_store(run_dir), run_dir), yes=yes,
+                       prompts=prompts)

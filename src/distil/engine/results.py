@@ -16,6 +16,7 @@ from distil.engine.evaluation import EvaluationPlan
 from distil.engine.metric_context import metric_context
 from distil.engine.rundir import now_utc
 from distil.engine.store import RunStore
+from distil.engine.train import TRAINING_META
 
 
 def generation_summary(store: RunStore) -> dict[str, Any]:
@@ -92,4 +93,5 @@ def results(ctx: RunContext, plan: EvaluationPlan | None) -> dict[str, Any]:
                      if (reasons := store.failure_reasons(stage))},
         "load_seconds": store.get_meta("load_seconds", {}),
         "totals": store.totals(),
+        **({"training": training} if (training := store.get_meta(TRAINING_META)) else {}),
     }

@@ -12,6 +12,19 @@ from distil.kinds.base import Plugin
 
 if TYPE_CHECKING:  # the engine's module; kinds stay importable without the engine
     from distil.engine.jobs import JobLedger
+    from distil.kinds.constraint import ConstraintSet
+    from distil.types import Document, Message
+
+
+@dataclass(frozen=True)
+class PromptTask:
+    """One document of the train split as a trainer that learns from rewards sees it: the
+    recipe's prompt rendered for it, and the constraints that judge an answer to it (the
+    recipe's and the document's own)."""
+
+    doc: Document
+    messages: tuple[Message, ...]
+    constraints: ConstraintSet
 
 
 @dataclass(frozen=True)
@@ -20,12 +33,15 @@ class TrainingRun:
 
     `dir` is the run directory (for the trainer's files), `jobs` the run's ledger of provider
     jobs (an API trainer records its fine-tuning job there before polling it, and a resumed run
-    re-attaches to it), and `yes` whether paid work is confirmed already (`distil run --yes`).
+    re-attaches to it), `yes` whether paid work is confirmed already (`distil run --yes`), and
+    `prompts` the train split's documents with their prompts and constraints, for a trainer
+    whose reward is the constraints (the `local` trainer's GRPO).
     """
 
     dir: Path
     jobs: JobLedger
     yes: bool = False
+    prompts: tuple[PromptTask, ...] = ()
 
 
 class TrainingEstimate(Protocol):
@@ -58,4 +74,19 @@ class Trainer(Plugin, abc.ABC):
 
     def estimate(self, example_tokens: Sequence[int]) -> TrainingEstimate | None:
         """The cost of training on examples of these token counts; None when unknown."""
+        return None
+
+    def export(self, run_dir: Path, fmt: str, output: Path | None = None,
+               options: dict[str, Any] | None = None) -> Path:
+        """(Re)make format `fmt` of the student this trainer trained in `run_dir`, at `output`
+        (default: its place in the run), for `distil student export`; return the path written.
+        Default: a UsageError, the student being no file distil can export (an API fine-tune)."""
+        from distil.errors import UsageError
+
+        raise UsageError(f"{run_dir}: trainer {self.plugin_name!r} leaves no student files "
+                         "to export (its student lives at the provider)")
+
+    def figures(self, run: TrainingRun) -> dict[str, Any] | None:
+        """What the finished training shows in the report (results.json's `training`), such
+        as `{"steps": [{"step": 1, "reward": 0.8, "pass_rate": 0.25}, ...]}`; None: nothing."""
         return None
