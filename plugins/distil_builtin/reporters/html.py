@@ -260,6 +260,22 @@ def _per_constraint_table(models: Mapping[str, Any]) -> str:
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
+def _training_charts(training: Mapping[str, Any] | None) -> str:
+    """A GRPO student's mean reward and pass rate within the groups, step by step."""
+    steps = (training or {}).get("steps") or []
+    if not steps:
+        return ""
+    method = training.get("method") or "grpo"
+    reward = [(s["step"], s.get("reward")) for s in steps]
+    passed = [(s["step"], s.get("pass_rate")) for s in steps]
+    return (f'<p>The student\'s GRPO steps ({_e(method)}): the mean reward of the completions '
+            "sampled in each step, and how many of them passed every constraint.</p>"
+            f"<figure>{svg.line_chart(reward, title='mean reward per GRPO step', y_label='reward')}"
+            "<figcaption>mean reward per step</figcaption></figure>"
+            f"<figure>{svg.line_chart(passed, title='pass rate per GRPO step', percent=True, domain=(0.0, 1.0), y_label='pass rate', colour=svg.colour(2))}"
+            "<figcaption>pass rate within the step's groups</figcaption></figure>")
+
+
 def run_page(results: Mapping[str, Any], documents: str = "") -> str:
     """The run's page; `documents` is the documents section (`documents_view.section`)."""
     run = results.get("run", {})
@@ -296,6 +312,9 @@ def run_page(results: Mapping[str, Any], documents: str = "") -> str:
     ds = results.get("dataset")
     if ds:
         body += ["<h2>Dataset</h2>", _kv(dataset_items(ds))]
+    charts = _training_charts(results.get("training"))
+    if charts:
+        body += ["<h2>Student training</h2>", charts]
     totals = results.get("totals")
     if totals:
         body += ["<h2>Totals</h2>", _kv(total_items(totals))]

@@ -255,3 +255,58 @@ def interval_chart(rows: Sequence[IntervalRow], *, domain: tuple[float, float] |
 
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- a line over steps --------------------------------------------------------------------------
+def line_chart(points: Sequence[tuple[float, float | None]], *, title: str = "",
+               x_label: str = "step", y_label: str = "", percent: bool = False,
+               domain: tuple[float, float] | None = None, colour: str = PALETTE[0],
+               width: int = WIDTH, height: int = 200) -> str:
+    """`points` (x, y) joined by a line, a dot at each; a None y leaves a gap in the line."""
+    known = [(x, y) for x, y in points if y is not None and math.isfinite(y)]
+    xs = [x for x, _ in points] or [0.0, 1.0]
+    if domain is None:
+        ys = [y for _, y in known] or [0.0, 1.0]
+        lo, hi = min(ys), max(ys)
+        pad = (hi - lo) * 0.08 or 0.5
+        domain = (lo - pad, hi + pad)
+    left, right, top, bottom = 52, width - 16, 12, height - 38
+    x = Scale(min(xs), max(xs), left, right)
+    y = Scale(domain[0], domain[1], bottom, top)
+    out = _open(width, height, title or "line", "chart line")
+    for t in ticks(domain[0], domain[1], 4):
+        if domain[0] - 1e-9 <= t <= domain[1] + 1e-9:
+            out.append(f'<line x1="{left}" x2="{right}" y1="{_f(y(t))}" y2="{_f(y(t))}" '
+                       f'stroke="{GRID}"/>')
+            out.append(f'<text x="{left - 6}" y="{_f(y(t) + 4)}" text-anchor="end" '
+                       f'fill="{MUTED}">{fmt_tick(t, percent)}</text>')
+    for t in ticks(min(xs), max(xs), 8):
+        if float(t).is_integer():
+            out.append(f'<text x="{_f(x(t))}" y="{bottom + 16}" text-anchor="middle" '
+                       f'fill="{MUTED}">{fmt_tick(t)}</text>')
+    out.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{MUTED}"/>')
+    runs: list[list[tuple[float, float]]] = [[]]
+    for px, py in points:
+        if py is None or not math.isfinite(py):
+            runs.append([])
+        else:
+            runs[-1].append((px, py))
+    for run in runs:
+        if len(run) > 1:
+            path = " ".join(f"{'M' if i == 0 else 'L'}{_f(x(px))} {_f(y(py))}"
+                            for i, (px, py) in enumerate(run))
+            out.append(f'<path class="series" d="{path}" fill="none" stroke="{colour}" '
+                       f'stroke-width="2"/>')
+    for px, py in known:
+        shown = f"{py:.1%}" if percent else f"{py:.3g}"
+        out.append(f'<circle class="point" cx="{_f(x(px))}" cy="{_f(y(py))}" r="2.5" '
+                   f'fill="{colour}"><title>{escape(x_label)} {fmt_tick(px)}: {shown}'
+                   f'</title></circle>')
+    out.append(f'<text x="{(left + right) / 2}" y="{height - 4}" text-anchor="middle" '
+               f'fill="{MUTED}">{escape(x_label)}</text>')
+    if y_label:
+        out.append(f'<text x="12" y="{(top + bottom) / 2}" text-anchor="middle" '
+                   f'fill="{MUTED}" transform="rotate(-90 12 {(top + bottom) / 2})">'
+                   f'{escape(y_label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
