@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from distil.engine.cache import ResponseCache
 from distil.engine.prompting import render_prompt
 from distil.engine.requests import RequestPipeline
 from distil.engine.rundir import now_utc, write_manifest
-from distil.engine.splits import sample_and_split
+from distil.engine.splits import sample_and_split, split_ids
 from distil.engine.store import RunStore
 from distil.errors import UsageError
 from distil.templating import TemplateRenderError
@@ -54,6 +55,7 @@ class RunContext:
         budget = Budget(options.max_cost, spent=store.totals()["cost"])
         self.pipeline = RequestPipeline(store, cache, budget, seed=recipe.spec.corpus.seed)
         self._splits: dict[str, list[Document]] | None = None
+        self._split_ids: dict[str, list[str]] | None = None
         self._doc_constraints: dict[str, ConstraintSet] = {}
         self.stages_chosen = False  # the user named the stages (`--stage`)
 
@@ -74,6 +76,34 @@ class RunContext:
                 splits = {k: v[: self.options.limit] for k, v in splits.items()}
             self._splits = splits
         return self._splits
+
+    def split_ids(self) -> dict[str, list[str]]:
+        """The ids `splits` gives, read without keeping a document (the corpus is read once,
+        for its ids): what a stage that streams its documents holds."""
+        if self._splits is not None:
+            return {k: [d.id for d in v] for k, v in self._splits.items()}
+        if self._split_ids is None:
+            spec = self.recipe.spec.corpus
+            split = spec.split.model_dump() if spec.split else None
+            try:
+                ids = split_ids((d.id for d in self.recipe.corpus.iter_documents()),
+                                sample=spec.sample, seed=spec.seed, split=split)
+            except UsageError as exc:
+                raise UsageError(f"{self.recipe.path}: {exc}") from None
+            if not any(ids.values()):
+                raise UsageError(f"{self.recipe.path}: corpus: the corpus has no documents")
+            if self.options.limit:
+                ids = {k: v[: self.options.limit] for k, v in ids.items()}
+            self._split_ids = ids
+        return self._split_ids
+
+    def stream_documents(self, wanted: Mapping[str, str]) -> Iterator[tuple[str, Document]]:
+        """(split, document) for every id in `wanted` (id -> split), in corpus order, each
+        read from the corpus when it is needed."""
+        for doc in self.recipe.corpus.iter_documents():
+            split = wanted.get(doc.id)
+            if split is not None:
+                yield split, doc
 
     def documents(self) -> dict[str, Document]:
         return {d.id: d for docs in self.splits().values() for d in docs}

@@ -8,11 +8,14 @@ their test set.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from distil.errors import UsageError
 from distil.types import Document
 from distil.wording import plural
+
+T = TypeVar("T")
 
 SPLITS = ("train", "validation", "test")
 
@@ -24,20 +27,32 @@ def sample_and_split(docs: Iterable[Document], *, sample: int | None, seed: int,
     Without `split`, every stage sees every sampled document (one list under each name).
     Duplicate document ids are an error: ids key the run store.
     """
-    all_docs = list(docs)
+    return _select(list(docs), lambda d: d.id, sample=sample, seed=seed, split=split)
+
+
+def split_ids(ids: Iterable[str], *, sample: int | None, seed: int,
+              split: dict[str, int] | None) -> dict[str, list[str]]:
+    """The ids `sample_and_split` would put in each split, from the ids alone: a caller that
+    streams the corpus holds its ids, never its documents (the draw depends only on the
+    count, so both choose the same)."""
+    return _select(list(ids), lambda i: i, sample=sample, seed=seed, split=split)
+
+
+def _select(items: list[T], key: Callable[[T], str], *, sample: int | None, seed: int,
+            split: dict[str, int] | None) -> dict[str, list[T]]:
     seen: set[str] = set()
-    for d in all_docs:
-        if d.id in seen:
-            raise UsageError(f"corpus: duplicate document id {d.id!r}")
-        seen.add(d.id)
+    for item in items:
+        if key(item) in seen:
+            raise UsageError(f"corpus: duplicate document id {key(item)!r}")
+        seen.add(key(item))
     rng = random.Random(seed)
     if sample is not None:
-        if sample > len(all_docs):
+        if sample > len(items):
             raise UsageError(f"corpus.sample is {sample} but the corpus has only "
-                             f"{plural(len(all_docs), 'document')}")
-        chosen = rng.sample(all_docs, sample)
+                             f"{plural(len(items), 'document')}")
+        chosen = rng.sample(items, sample)
     else:
-        chosen = list(all_docs)
+        chosen = list(items)
         rng.shuffle(chosen)
     if split is None:
         return {name: list(chosen) for name in SPLITS}
@@ -45,7 +60,7 @@ def sample_and_split(docs: Iterable[Document], *, sample: int | None, seed: int,
     if wanted > len(chosen):
         raise UsageError(f"corpus.split asks for {plural(wanted, 'document')} but only "
                          f"{len(chosen)} {'is' if len(chosen) == 1 else 'are'} available")
-    out: dict[str, list[Document]] = {}
+    out: dict[str, list[T]] = {}
     start = 0
     for name in SPLITS:
         n = split.get(name, 0)
