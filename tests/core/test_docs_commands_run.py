@@ -68,6 +68,8 @@ PLACEHOLDERS: dict[str, str] = {
     "TEXT_FILE": "text.txt",  # a text that meets checks.yaml; `-` reads the same text from stdin
     "SUITE": "suites/summaries.yaml",  # the suite docs/evaluation.md shows
     "RUN_DIR": "runs/stopped",  # a run of RECIPE stopped after `--stage generate --limit 2`
+    # a run whose `local` student of SmolLM2 finished (a random adapter: training takes minutes)
+    "STUDENT_RUN": "runs/student",
     "RUN_A": "runs/a",  # `distil eval RECIPE -m teacher`: the test split
     "RUN_B": "runs/b",  # the same on the train split, so the figures differ
     "FILE.jsonl": "train.jsonl",  # ten valid chat examples
@@ -404,6 +406,9 @@ def template(tmp_path_factory, server) -> Path:
         out = run_shell(setup, root, env)
         assert out.returncode == status, f"{setup}\n{out.stderr}"
         assert status == 0 or "no document was accepted" in out.stderr, out.stderr
+    from tests.students.gguf_student import write_finished_run
+
+    write_finished_run(root / "runs" / "student")
     return root
 
 
@@ -444,9 +449,12 @@ def _quickstart(ran: Ran) -> None:
     log = json.loads((run / "student" / "train_log.json").read_text(encoding="utf-8"))
     assert log["finished"] and log["examples"] == len(examples)  # LoRA on what was exported
     assert (run / "student" / "adapter" / "adapter_model.safetensors").is_file()
+    for name in ("adapter.gguf", "student.gguf", "Modelfile"):  # the formats people serve
+        assert (run / "student" / name).is_file(), name
     assert set(figures["models"]) == {"teacher", "student"}
     assert figures["models"]["teacher"]["model"] == "local/smollm2"
     assert figures["models"]["student"]["model"] != "local/smollm2"  # the trained one
+    assert figures["models"]["student"]["model"].endswith("student/adapter.gguf (llama.cpp)")
     for entry in figures["models"].values():
         stats = entry["metrics"]["length_stats"]
         assert stats["n"] == 12 and stats["unit"] == "words"  # the test split, in words
@@ -650,6 +658,18 @@ def _export(ran: Ran) -> None:
     assert rows[0][:6] == ["stage", "doc_id", "model", "split", "status", "output"]
     assert len(rows) == 1 + generated and {r[0] for r in rows[1:]} == {"generate"}
     assert not ran.requests  # read from the store, no model calls
+
+
+@check("distil student export STUDENT_RUN --format gguf|gguf-adapter|peft|ollama")
+def _student_export(ran: Ran) -> None:
+    ok(ran)
+    student = ran.cwd / "runs/student/student"
+    written = {"gguf": "student.gguf", "gguf-adapter": "adapter.gguf", "peft": "adapter",
+               "ollama": "Modelfile"}[ran.argv[-1]]
+    assert ran.stdout == f"wrote: runs/student/student/{written}\n", ran.stdout
+    assert (student / written).exists()
+    if written == "Modelfile":
+        assert (student / "Modelfile").read_text().splitlines()[2] == "FROM ./student.gguf"
 
 
 @check("distil compare RUN_A RUN_B", "distil compare RUN_A RUN_B [--json]")

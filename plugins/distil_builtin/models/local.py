@@ -242,6 +242,18 @@ class LocalModel(Model):
         raise ValueError(f"not a shipped model ({', '.join(SHIPPED_MODELS)}) nor an existing "
                          f"GGUF file" + (f"; {hint}" if hint else ""))
 
+    @property
+    def display_name(self) -> str:
+        """With an adapter, a label naming the base file, the adapter (with the two folders
+        above it: a run's student is `<run>/student/adapter.gguf`) and the engine, instead of
+        the base's whole path: `local/SmolLM2-135M-Instruct.Q4_1.gguf + LoRA
+        20261202-101500/student/adapter.gguf (llama.cpp)`."""
+        if self.lora_path is None:
+            return super().display_name
+        base = self.model if self.model in SHIPPED_MODELS else Path(self.model).name
+        adapter = "/".join(Path(self.lora_path).parts[-3:])
+        return f"{self.plugin_name or 'local'}/{base} + LoRA {adapter} (llama.cpp)"
+
     def grammar_support(self) -> frozenset[str]:
         """llama.cpp decodes under a GBNF grammar (the call param `grammar`, its text)."""
         return frozenset({"gbnf"})

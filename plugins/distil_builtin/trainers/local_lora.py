@@ -50,13 +50,20 @@ from distil_builtin.trainers.chat_examples import (
     encode,
     read_conversations,
 )
-from distil_builtin.trainers.gguf_adapter import ADAPTER_FILE, write_gguf_adapter
+from distil_builtin.trainers.gguf_adapter import ADAPTER_FILE
+from distil_builtin.trainers.student_export import (
+    common_system_prompt,
+    gguf_metadata,
+    write_gguf_files,
+)
+from distil_builtin.trainers.student_options import NOT_TRAINING, StudentOptions
 from distil_builtin.trainers.lora_loop import LoopSettings, StepRecord, run_loop
 from distil_builtin.transformers_runtime import (
     ModelSource,
     load_model,
     load_tokenizer,
     pick_device,
+    pick_dtype,
     require,
     resolve_model,
     set_threads,
@@ -81,7 +88,7 @@ PLAN_FILE = "plan.json"
 LOG_FILE = "train_log.json"
 
 
-class LocalLoRATrainer(Trainer):
+class LocalLoRATrainer(StudentOptions, Trainer):
     """LoRA fine-tuning of a small open model, in-process (CPU or CUDA)."""
 
     base_model: str = Field(
@@ -236,6 +243,7 @@ class LocalLoRATrainer(Trainer):
         device = pick_device(self.device)
         random.seed(self.seed)
         require("torch").manual_seed(self.seed)
+        dtype = pick_dtype(self.dtype, device)
         tokenizer = self._load_tokenizer()
         train = [e for e in self._encode(read_conversations(Path(plan["train_file"])), tokenizer)
                  if e.trained_tokens]
@@ -243,27 +251,33 @@ class LocalLoRATrainer(Trainer):
                       if plan.get("validation_file") else [])
 
         started = time.perf_counter()
-        model = self._lora_model(load_model(self._resolve(), device))
+        model = self._lora_model(load_model(self._resolve(), device, dtype))
         load_seconds = time.perf_counter() - started
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
         settings = LoopSettings(self.epochs, self.batch_size, self.gradient_accumulation,
-                                self.learning_rate, self.seed, device, tokenizer.pad_token_id)
+                                self.learning_rate, self.seed, device, tokenizer.pad_token_id,
+                                keep_best=self.keep_epoch == "best")
         result = run_loop(model, train, validation, settings, on_step=_stop_when_set(stop))
 
         started = time.perf_counter()
         # embeddings are not adapted, so peft need not look for the base's config to decide
         model.save_pretrained(str(adapter), save_embedding_layers=False)
         tokenizer.save_pretrained(str(adapter))
-        if source.gguf_file:
-            write_gguf_adapter(adapter, Path(source.location) / source.gguf_file, adapter_gguf)
         save_merged(model, tokenizer, merged)
         times = {"load_seconds": load_seconds, "save_seconds": time.perf_counter() - started}
         log = train_log(result, plan, fingerprint, device, len(train), trainable, times)
         log.update(epochs=self.epochs, adapter=str(adapter.resolve()),
                    merged=str(merged.resolve()))
-        if source.gguf_file:
-            log["adapter_gguf"] = str(adapter_gguf.resolve())
+        log["dtype"] = dtype
+        if source.gguf_file:  # adapter.gguf, the merged student.gguf and its Modelfile
+            started = time.perf_counter()
+            base = Path(source.location) / source.gguf_file
+            log["gguf"] = write_gguf_files(student, adapter, base, self.gguf_type,
+                                           gguf_metadata(log),
+                                           common_system_prompt(Path(plan["train_file"])))
+            log["export_seconds"] = round(time.perf_counter() - started, 2)
+            log["adapter_gguf"] = log["gguf"]["adapter_gguf"]
         (student / LOG_FILE).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
         return spec
 
@@ -300,7 +314,7 @@ class LocalLoRATrainer(Trainer):
             digest.update(key.encode())
             if plan.get(key):
                 digest.update(Path(plan[key]).read_bytes())
-        options = self.model_dump(mode="json", exclude={"serve_params"})
+        options = self.model_dump(mode="json", exclude=set(NOT_TRAINING))
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -338,6 +352,9 @@ def train_log(result: Any, plan: dict[str, Any], fingerprint: str, device: str, 
         "first_loss": result.steps[0].loss if result.steps else None,
         "last_loss": result.steps[-1].loss if result.steps else None,
         "validation": result.validation,
+        # the epoch whose weights were saved: the best validation loss's, or the last
+        "kept_epoch": result.kept_epoch,
+        "best_validation": result.best,
         "steps": [step.to_dict() for step in result.steps],
     }
 

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("distil.cli.export_cmd", "Write RUN's per-document records as JSONL, CSV or Parquet."),
     "bench": ("distil.cli.bench_cmd", "Run the benchmark SUITE: each recipe it lists with each "
                                       "model."),
+    "student": ("distil.cli.student_cmd", "Export the student a run trained, in the formats "
+                                          "people serve."),
 }
 
 
