@@ -115,6 +115,7 @@ PAGE_FILES = {
     "checks.yaml": ("docs/writing-a-constraint.md", "yaml", "constraints:"),
     "suites/summaries.yaml": ("docs/evaluation.md", "yaml", "name: summaries"),
     "headline-student.yaml": ("docs/students.md", "yaml", "name: headline-student"),
+    "summaries-on-ray.yaml": ("docs/scale.md", "yaml", "name: summaries-on-ray"),
 }
 # The others, which no page shows, are written here. RECIPE: the page's `corpus stats` table is
 # this recipe's, on the 25-article test corpus at data/ (where `corpus download` saves it).
@@ -686,6 +687,22 @@ def _compare(ran: Ran) -> None:
         assert ran.stdout.startswith("A: runs/a\nB: runs/b\n")
         assert "model: teacher" in ran.stdout
         assert re.search(r"^pass_rate\.n\s+5\s+12\s+\+7\s*$", ran.stdout, re.M), ran.stdout
+
+
+@check("distil run summaries-on-ray.yaml")
+def _run_on_ray(ran: Ran) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:  # the `ray` extra is not installed here
+        ok(ran, 2)
+        assert "pip install 'distil[ray]'" in ran.stderr, str(ran)
+        return
+    ok(ran)
+    figures = results(ran.wrote("results.json"))
+    assert figures["generate"]["documents"] == 15  # the train and validation splits
+    assert figures["models"]["teacher"]["metrics"]["pass_rate"]["n"] == 5
+    assert "ray: round 1: 15 of 15 requests answered" in ran.stderr, str(ran)
+    assert ran.chat_models == {"gpt-4.1-nano": figures["totals"]["requests"]}
 
 
 @check("distil dataset validate FILE.jsonl")

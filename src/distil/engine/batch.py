@@ -1,9 +1,8 @@
 """The generate stage through a provider's batch API (`teacher.execution: batch`).
 
-Every document's strategy runs as it does online, as a coroutine, but its `attempt` does not
-call the model: it answers from the run store or the response cache when it can, and otherwise
-parks the request. When every unfinished document is waiting on a parked request, the parked
-requests become one *wave*, sent as one batch (split at 50,000 requests, the Batch API's
+The strategies run in rounds (`distil.engine.rounds`, shared with the Ray path): every
+document's strategy parks its next request, and when every unfinished document waits, the
+parked requests are one *wave*, sent as one batch (split at 50,000 requests, the Batch API's
 limit). For `refine` a wave is one refine round across all documents; for `best_of_n` all
 candidates travel together. Results are judged by the constraints, committed to the store,
 and handed back to the strategies, whose feedback turns make the next wave.
@@ -29,20 +28,18 @@ import asyncio
 import random
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from distil.engine.attempts import DocumentAttempts
-from distil.engine.context import GENERATE, TEACHER, RunContext
+from distil.engine.context import RunContext
 from distil.engine.jobs import JobLedger, JobState, follow
-from distil.engine.outcome import record_outcome
-from distil.engine.progress import StageProgress, stage_progress
-from distil.engine.requests import Request, Stored
+from distil.engine.progress import stage_progress
 from distil.engine.retry import RetryPolicy, with_retries
+from distil.engine.rounds import Parked, Rounds, strategy_jobs
 from distil.errors import DistilError, UsageError
 from distil.kinds.batch import BatchCapable, BatchResult, BatchStatus, supports_batch
-from distil.types import Document, Message
+from distil.types import Document
 from distil.wording import plural
 
 KEY_PREFIX = "batch/"  # ledger keys of batches: batch/<wave>/<chunk>
@@ -51,24 +48,6 @@ MAX_REQUESTS_PER_BATCH = 50_000
 
 class BatchFailed(DistilError):
     """The provider failed a batch as a whole; its reasons are in the message."""
-
-
-@dataclass(eq=False)
-class Parked:
-    """A request waiting for the next wave, and the strategy waiting for its answer."""
-
-    req: Request
-    future: asyncio.Future[Stored]
-    tries: int = 0
-    reserved: float = 0.0
-
-    @property
-    def custom_id(self) -> str:
-        return f"{self.req.doc.id}/{self.req.restart}/{self.req.round}"
-
-    @property
-    def key(self) -> str:
-        return self.req.key
 
 
 @dataclass
@@ -81,120 +60,33 @@ class WaveCounts:
 
 async def generate_in_batches(ctx: RunContext, todo: Sequence[tuple[str, Document]]) -> None:
     """Generate for `todo` ((split, document) pairs) through the teacher's batch API."""
-    await BatchGeneration(ctx).run(todo)
+    await BatchGeneration(ctx).generate(todo)
 
 
-class BatchGeneration:
+class BatchGeneration(Rounds):
     def __init__(self, ctx: RunContext) -> None:
         recipe = ctx.recipe
         model = recipe.teacher_model
         if model is None or recipe.strategy is None or not supports_batch(model):
             raise UsageError("execution: batch needs a teacher model with a batch API "
                              "(the `openai` model)")
+        super().__init__(ctx.pipeline)
         self.ctx = ctx
-        self.store = ctx.store
-        self.pipeline = ctx.pipeline
         self.model: Any = model
         self.api: BatchCapable = model  # type: ignore[assignment]
-        self.strategy = recipe.strategy
         self.poll_interval = recipe.spec.teacher.poll_interval  # type: ignore[union-attr]
         self.ledger = JobLedger(ctx.store, ctx.run_dir)
         self._seen: dict[str, tuple[str, int, int]] = {}  # batch id -> last status printed
         self.policy = RetryPolicy(attempts=model.retries + 1, base_delay=model.retry_base_delay)
         self.rng = random.Random(recipe.spec.corpus.seed)
-        self.parked: list[Parked] = []
-        self.waiting: Counter[str] = Counter()  # doc id -> its parked, unanswered requests
-        self.blocked = 0  # documents with at least one parked, unanswered request
-        self.active = 0
-        self.wave_ready = asyncio.Event()
 
-    # -- the documents' side ------------------------------------------------------------------
-    async def run(self, todo: Sequence[tuple[str, Document]]) -> None:
+    async def generate(self, todo: Sequence[tuple[str, Document]]) -> None:
         with stage_progress("generate (batch)", len(todo), self.ctx.options.progress,
                             counts=("accepted", "failed")) as bar:
-            self.active = len(todo)
-            tasks = [asyncio.create_task(self._document(split, doc, bar)) for split, doc in todo]
-            try:
-                await self._drive()
-            finally:
-                for task in tasks:
-                    if not task.done():
-                        task.cancel()
-                results = await asyncio.gather(*tasks, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result,
-                                                                    asyncio.CancelledError):
-                raise result
-
-    async def _document(self, split: str, doc: Document, bar: StageProgress) -> None:
-        try:
-            constraints = self.ctx.constraints_for(doc)
-            # Candidates of best_of_n travel as separate lines of the same batch job.
-            attempt = DocumentAttempts(
-                lambda messages, restart, round_, params:
-                self._attempt(doc, tuple(messages), restart, round_, params))
-            attempts = await self.strategy.solve(doc, self.ctx.prompt_for(doc), attempt,
-                                                 self.model, constraints)
-            status, cost = record_outcome(self.store, self.strategy, doc.id, split, attempts,
-                                          attempt.ids)
-            bar.advance(cost=cost, **{status: 1})
-        finally:
-            self.active -= 1
-            self._check_wave()
-
-    async def _attempt(self, doc: Document, messages: tuple[Message, ...], restart: int,
-                       round_: int, params: Mapping[str, Any] | None) -> Stored:
-        """The store, then the cache, then park for the next wave (the pipeline's steps,
-        with the wave in place of sending)."""
-        req = self.pipeline.prepare(GENERATE, TEACHER, self.model, doc, messages, restart,
-                                    round_, params, self.ctx.constraints_for(doc))
-        found = self.pipeline.stored(req)
-        if found is not None:
-            return found
-        cached = self.pipeline.cached(req)
-        if cached is not None:
-            return self.pipeline.commit(req, cached, None)
-        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        self.parked.append(Parked(req, future))
-        self.waiting[doc.id] += 1
-        if self.waiting[doc.id] == 1:
-            self.blocked += 1
-        self._check_wave()
-        try:
-            return await future
-        finally:
-            self.waiting[doc.id] -= 1
-            if self.waiting[doc.id] == 0:
-                self.blocked -= 1
-
-    def _check_wave(self) -> None:
-        """Wake the driver when every unfinished document waits on a parked request."""
-        if self.active <= 0 or (self.parked and self.blocked >= self.active):
-            self.wave_ready.set()
+            await self.run(strategy_jobs(self.ctx, self, todo, bar))
 
     # -- the batches' side --------------------------------------------------------------------
-    async def _drive(self) -> None:
-        while self.active > 0:
-            await self.wave_ready.wait()
-            await self._quiesce()
-            self.wave_ready.clear()
-            if not self.parked:
-                self._check_wave()
-                continue
-            wave, self.parked = self.parked, []
-            await self._run_wave(wave)
-            self._check_wave()
-
-    async def _quiesce(self) -> None:
-        """Let tasks that are about to park do so (gathered candidates start a loop turn late),
-        so one wave holds them all. Only an optimisation: a late request goes in the next."""
-        stable, last = 0, len(self.parked)
-        while stable < 3:
-            await asyncio.sleep(0)
-            stable, last = (stable + 1, last) if len(self.parked) == last else (0,
-                                                                                 len(self.parked))
-
-    async def _run_wave(self, wave: list[Parked]) -> None:
+    async def send_round(self, wave: list[Parked]) -> None:
         pending = {(p.custom_id, p.key): p for p in wave}
         groups: list[tuple[str, list[Parked]]] = []
         entries = {k: e for k, e in self.ledger.entries().items() if k.startswith(KEY_PREFIX)}
@@ -270,27 +162,16 @@ class BatchGeneration:
     def _settle(self, p: Parked, result: BatchResult | None, status: BatchStatus,
                 counts: WaveCounts) -> None:
         if result is not None and result.completion is not None:
-            self.pipeline.settle(p.reserved, result.completion.cost)
-            self.pipeline.remember(p.req, result.completion)
-            _resolve(p, self.pipeline.commit(p.req, result.completion, None))
+            self.answered(p, result.completion)
             counts.answered += 1
             return
-        self.pipeline.settle(p.reserved, None)
-        p.reserved = 0.0
         error = result.error if result is not None else (
             f"no result for {p.custom_id} in batch {status.id} ({status.status})")
         retryable = result.retryable if result is not None else True
-        p.tries += 1
-        if retryable and p.tries <= self.model.retries:
-            self.parked.append(p)  # the next wave sends it again
+        if self.failed(p, error, retryable):  # the next wave sends it again
             counts.retried += 1
-            return
-        _resolve(p, self.pipeline.commit(p.req, None, error))
-        counts.failed += 1
-
-def _resolve(p: Parked, result: Stored) -> None:
-    if not p.future.done():  # a cancelled document (the run is stopping) wants no answer
-        p.future.set_result(result)
+        else:
+            counts.failed += 1
 
 
 def _say(message: str) -> None:

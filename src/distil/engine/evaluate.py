@@ -9,6 +9,9 @@ after the answers are in (`prepare_metrics`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+from typing import Any
 
 from distil.engine.context import EVALUATE, RunContext
 from distil.engine.evaluation import EvaluationPlan, save_plan
@@ -41,14 +44,21 @@ async def evaluate(ctx: RunContext, plan: EvaluationPlan) -> None:
     if retrying:
         ctx.say(f"evaluate: asking again for {plural(retrying, 'answer')} whose request "
                 f"failed before")
-    sem = asyncio.Semaphore(plan.concurrency)
+    sem: Any = asyncio.Semaphore(plan.concurrency)
+    send = ctx.pipeline.send
+    rounds = None
+    if ctx.recipe.spec.evaluate is not None and ctx.recipe.spec.evaluate.execution == "ray":
+        from distil.engine.ray_rounds import evaluation_rounds  # imports ray
+
+        rounds = evaluation_rounds(ctx, models)  # the answers are rounds of Ray Data passes
+        sem, send = contextlib.nullcontext(), rounds.ask
     with stage_progress(EVALUATE, len(todo), ctx.options.progress,
                         counts=("passed", "failed"), unit="requests") as bar:
         async def one(label: str, model: Model, doc: Document) -> None:
             async with sem:
                 req = ctx.pipeline.prepare(EVALUATE, label, model, doc, ctx.prompt_for(doc),
                                            0, 0, None, ctx.constraints_for(doc))
-                attempt_id, a = await ctx.pipeline.send(req)
+                attempt_id, a = await send(req)
                 c = a.completion
                 record = EvalRecord(
                     model=label, doc_id=doc.id, output=c.text if c else None,
@@ -61,7 +71,10 @@ async def evaluate(ctx: RunContext, plan: EvaluationPlan) -> None:
                 bar.advance(cost=record.cost, passed=int(record.passed),
                             failed=int(not record.passed))
 
-        await gather_all(one(lb, m, d) for lb, m, d in todo)
+        if rounds is None:
+            await gather_all(one(lb, m, d) for lb, m, d in todo)
+        else:
+            await rounds.run(functools.partial(one, lb, m, d) for lb, m, d in todo)
     ctx.store.set_meta(NAMES_META, {**ctx.store.get_meta(NAMES_META, {}),
                                     **{label: m.display_name for label, m in models}})
     await prepare_metrics(ctx, plan)  # metrics that ask a model (judge) send their requests now

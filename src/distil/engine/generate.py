@@ -66,6 +66,12 @@ async def generate(ctx: RunContext) -> None:
     if recipe.teacher_model is None or recipe.strategy is None:
         ctx.skip("generate: nothing to do: the recipe has no teacher")
         return
+    if recipe.spec.teacher.execution == "ray":  # type: ignore[union-attr]
+        from distil.engine.ray_rounds import generate_with_ray  # streams the corpus itself
+
+        await generate_with_ray(ctx)
+        ctx.mark(GENERATE, "done")
+        return
     todo = work_to_do(ctx)
     if recipe.spec.teacher.execution == "batch":  # type: ignore[union-attr]
         from distil.engine.batch import generate_in_batches

@@ -12,8 +12,9 @@ For one request, in order:
 6. the constraints' verdicts, then the commit to the run store *before* the caller sees it.
 
 The concurrent generate stage, the evaluate stage, the metrics that ask models (judge) and the
-Batch API path all use it; the Batch API path uses steps 1-4 and 6 (`stored`, `cached`,
-`reserve`/`settle`, `remember`, `commit`) and sends through the provider's batch instead of 5.
+Batch API and Ray paths all use it; those two use steps 1-4 and 6 (`stored`, `cached`,
+`reserve`/`settle`, `remember`, `commit`) and send a round through the provider's batch or a
+Ray Data pass instead of 5 (`distil.engine.rounds`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from distil.engine.store import RunStore, request_key
 from distil.errors import ModelError
 from distil.kinds import ConstraintSet, Model
 from distil.kinds.model import DOC_ID_PARAM
-from distil.types import Attempt, Completion, Document, Message
+from distil.types import Attempt, Completion, Document, Message, Verdict
 
 Stored = tuple[int, Attempt]  # (row id in the run store, the attempt)
 
@@ -69,11 +70,14 @@ class Request:
     key: str  # its identity in the run store
     ckey: str  # its key in the response cache; '' when it is not cached
 
-    def attempt(self, completion: Completion | None, error: str | None) -> Attempt:
-        """The judged attempt for this request's answer (or failure)."""
-        verdicts = self.constraints.check(completion.text, self.doc) if completion else ()
+    def attempt(self, completion: Completion | None, error: str | None,
+                verdicts: Sequence[Verdict] | None = None) -> Attempt:
+        """The judged attempt for this request's answer (or failure). `verdicts`, when given,
+        were reached where the answer came in (a Ray worker judged it)."""
+        if verdicts is None:
+            verdicts = self.constraints.check(completion.text, self.doc) if completion else ()
         return Attempt(self.doc.id, self.restart, self.round, self.messages, completion,
-                       verdicts, error)
+                       tuple(verdicts), error)
 
 
 class RequestPipeline:
@@ -142,9 +146,11 @@ class RequestPipeline:
     def settle(self, reserved: float, cost: float | None) -> None:
         self.budget.settle(reserved, cost)
 
-    def commit(self, req: Request, completion: Completion | None, error: str | None) -> Stored:
-        """Judge and commit one attempt; only then is it returned."""
-        attempt = req.attempt(completion, error)
+    def commit(self, req: Request, completion: Completion | None, error: str | None,
+               verdicts: Sequence[Verdict] | None = None) -> Stored:
+        """Judge and commit one attempt (`verdicts`: already judged); only then is it
+        returned."""
+        attempt = req.attempt(completion, error, verdicts)
         return self.store.add_attempt(req.stage, req.label, req.key, attempt), attempt
 
     # -- whole requests -----------------------------------------------------------------------

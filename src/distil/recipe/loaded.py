@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,8 @@ def load_recipe(path: str | Path, plugins_dirs: tuple[str, ...] = (), *,
             raise src.error(("teacher", "execution"), f"execution: batch needs a model with a "
                             f"batch API (the `openai` model); {teacher_model.display_name} has "
                             f"none (use execution: online)")
+        if spec.teacher.execution == "ray":
+            _check_ray(src, ("teacher", "execution"), [teacher_model])
 
     trainer = None
     if spec.student is not None:
@@ -143,6 +146,8 @@ def load_recipe(path: str | Path, plugins_dirs: tuple[str, ...] = (), *,
                 eval_models.append((model.display_name, model))
         metrics = [build_plugin(host, "metric", s, ("evaluate", "metrics", i), src)
                    for i, s in enumerate(spec.evaluate.metrics)]
+        if spec.evaluate.execution == "ray":
+            _check_ray(src, ("evaluate", "execution"), [m for _, m in eval_models if m])
     reporters = [build_plugin(host, "reporter", s, ("report", i), src)
                  for i, s in enumerate(spec.report)]
 
@@ -152,6 +157,18 @@ def load_recipe(path: str | Path, plugins_dirs: tuple[str, ...] = (), *,
         eval_models=eval_models, metrics=metrics, reporters=reporters,  # type: ignore[arg-type]
         missing_data=missing_data,
     )
+
+
+def _check_ray(src: YamlSource, where: tuple[str, ...], models: list[Model]) -> None:
+    """`execution: ray` needs Ray installed (the `ray` extra) and `openai` models, whose
+    requests Ray Data's HTTP processor sends (or whose model a vLLM processor serves)."""
+    if importlib.util.find_spec("ray") is None:
+        raise src.error(where, "execution: ray needs Ray, which is not installed: "
+                        "pip install 'distil[ray]'")
+    for model in models:
+        if not supports_batch(model):
+            raise src.error(where, f"execution: ray needs the `openai` model (any "
+                            f"OpenAI-compatible base_url); {model.display_name} is not one")
 
 
 def load_constraints_file(path: str | Path, plugins_dirs: tuple[str, ...] = ()) -> ConstraintSet:

@@ -65,16 +65,50 @@ class PromptSpec(Strict):
     vars: dict[str, Any] = Field(default_factory=dict, description="Variables for the templates.")
 
 
+class VllmSpec(Strict):
+    """The vLLM engine of `ray: {processor: vllm}` (Ray Data's vLLMEngineProcessorConfig)."""
+
+    model_source: str | None = Field(default=None, description="Hugging Face id or path the "
+                                     "engines load; default: the teacher model's `model`.")
+    engine_kwargs: dict[str, Any] = Field(default_factory=dict, description="vLLM engine "
+                                          "arguments (max_model_len, tensor_parallel_size...).")
+    accelerator_type: str | None = Field(default=None, description="GPU type the engines "
+                                         "are placed on, e.g. `L4`, `A10G`.")
+
+
+class RaySpec(Strict):
+    """How `execution: ray` runs: each round one Ray Data pass through an LLM processor."""
+
+    address: str = Field(default="local", description="`local` (a Ray instance started for "
+                         "the run), `auto` (the cluster this machine is part of), "
+                         "`ray://HOST:10001` (Ray Client) or a head node's HOST:PORT.")
+    processor: Literal["http", "vllm"] = Field(
+        default="http", description="`http`: the teacher's OpenAI-compatible endpoint "
+        "(HttpRequestProcessorConfig); `vllm`: vLLM engines on GPU workers.")
+    batch_size: int = Field(default=16, ge=1, description="Rows per processor batch.")
+    concurrency: int = Field(default=2, ge=1, description="Processor replicas (HTTP "
+                             "senders or vLLM engines).")
+    qps: int | None = Field(default=None, gt=0, description="Requests per second per "
+                            "HTTP replica (none: no limit).")
+    open_documents: int = Field(default=10_000, ge=1, description="Documents the driver "
+                                "works on at once; the rest stream in as these finish.")
+    vllm: VllmSpec = Field(default_factory=VllmSpec, description="The engine, for "
+                           "processor: vllm.")
+
+
 class TeacherSpec(Strict):
     model: ModelSpec = Field(description="`local/smollm2`, `openai/gpt-4.1-mini`, or a mapping.")
     strategy: ComponentSpec = Field(default="single", description="`single` or `{refine: {...}}`.")
     concurrency: int = Field(default=4, ge=1, description="Documents worked on at once.")
-    execution: Literal["online", "batch"] = Field(
+    execution: Literal["online", "batch", "ray"] = Field(
         default="online",
         description="`online`: one request at a time; `batch`: each refine round is one "
-                    "OpenAI Batch API job, at half the price (needs the `openai` model).")
+                    "OpenAI Batch API job, at half the price (needs the `openai` model); "
+                    "`ray`: each refine round is one Ray Data pass (needs distil[ray]).")
     poll_interval: float = Field(default=30.0, gt=0, description="Seconds between status "
                                  "checks of a batch (execution: batch).")
+    ray: RaySpec | None = Field(default=None, description="Options of execution: ray "
+                                "(defaults when left out).")
 
 
 class DatasetSpec(Strict):
@@ -98,6 +132,11 @@ class EvaluateSpec(Strict):
     )
     limit: int | None = Field(default=None, ge=1)
     concurrency: int = Field(default=4, ge=1)
+    execution: Literal["online", "ray"] = Field(
+        default="online", description="`ray`: the answers are one Ray Data pass (needs "
+                                      "distil[ray] and OpenAI-compatible models).")
+    ray: RaySpec | None = Field(default=None, description="Options of execution: ray "
+                                "(defaults when left out).")
 
 
 class RecipeModel(Strict):
