@@ -53,9 +53,10 @@ HELD_OUT = [
 ]
 ANSWERS = ["Trees for the river.", "Museum shows old tools.", "Ferry cancelled.",
            "Students built a station.", "Bakery won a prize.", "Tram tests begin."]
-# The issue asks for >= 95%, but that does not catch a conversion error: with the q/k row
+# The issue asks for >= 95%, which alone does not catch a conversion error: with the q/k row
 # reordering left out on purpose, llama.cpp + adapter still agreed at 95.5% (as often as the two
-# bases), against 99.7% when right. 98% separates the two.
+# bases). Hence the comparisons beside it: above the bases' own agreement, and (for the merged
+# GGUF, in F16) above merges broken on purpose.
 MIN_AGREEMENT = 0.95
 MIN_CHANGED = 0.10
 

@@ -9,6 +9,7 @@ transformers. Needs numpy, safetensors and gguf (the `train` extra), and llama-c
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -52,8 +53,14 @@ def exported(tmp_path_factory) -> Path:
     return student
 
 
+@functools.lru_cache(maxsize=8)
+def _reader(path: Path):
+    """Each file read once: the reader parses the whole vocabulary in Python (seconds)."""
+    return gguf.GGUFReader(str(path))
+
+
 def _tensors(path: Path) -> dict:
-    return {t.name: t for t in gguf.GGUFReader(str(path)).tensors}
+    return {t.name: t for t in _reader(path).tensors}
 
 
 def _weight(tensor):
@@ -106,8 +113,8 @@ def test_other_tensors_keep_their_values_and_vectors_their_bytes(exported):
 
 
 def test_the_metadata_of_the_base_comes_along(exported):
-    base = gguf.GGUFReader(str(BASE)).fields
-    merged = gguf.GGUFReader(str(exported / "student.gguf")).fields
+    base = _reader(BASE).fields
+    merged = _reader(exported / "student.gguf").fields
     changed = {"general.file_type", "general.name"}
     for key, field in base.items():
         if key.startswith("GGUF.") or key in changed:
@@ -191,7 +198,7 @@ def test_the_modelfile_is_chatml_with_the_files_stop_tokens(exported):
     assert f'TEMPLATE """{CHATML.go_template}"""' in text
     assert f'SYSTEM """{SYSTEM}"""' in text  # the prompt it was trained with
     stops = [line.split(" ", 2)[2].strip('"') for line in lines if line.startswith("PARAMETER stop")]
-    fields = gguf.GGUFReader(str(exported / "student.gguf")).fields
+    fields = _reader(exported / "student.gguf").fields
     vocabulary = fields["tokenizer.ggml.tokens"].contents()
     eos = vocabulary[fields["tokenizer.ggml.eos_token_id"].contents()]
     assert eos == "<|im_end|>" and eos in stops
@@ -314,8 +321,9 @@ def test_a_trainer_without_files_refuses_export(tmp_path):
 
 # -- the student's label in reports -------------------------------------------------------------
 def test_a_local_model_with_an_adapter_is_labelled_by_base_adapter_and_engine(tmp_path):
-    from distil_builtin.models.local import LocalModel
+    from distil.plugins import PluginHost
 
+    LocalModel = PluginHost().get("model", "local")  # as registered: its plugin name set
     adapter = tmp_path / "20261202-101500" / "student" / "adapter.gguf"
     student = LocalModel(model=str(BASE), lora_path=str(adapter))
     assert student.display_name == ("local/SmolLM2-135M-Instruct.Q4_1.gguf + LoRA "
