@@ -176,6 +176,9 @@ class Attempt:
 
     `restart` counts fresh conversations (0-based), `round` counts refine rounds inside one.
     `error` is the failure reason when the request itself failed (then `completion` is None).
+    `raw_output` is the text as the model wrote it when the strategy's `postprocess` changed
+    it (countdown markers stripped); `completion.text` is then the processed text, the one
+    judged and exported. None when the two are the same.
     """
 
     doc_id: str
@@ -185,12 +188,20 @@ class Attempt:
     completion: Completion | None
     verdicts: tuple[Verdict, ...] = ()
     error: str | None = None
+    raw_output: str | None = None
 
     @property
     def passed(self) -> bool:
         return self.completion is not None and self.error is None and all(
             v.passed for v in self.verdicts
         )
+
+    @property
+    def written(self) -> str | None:
+        """The text as the model wrote it (what goes back into a conversation)."""
+        if self.completion is None:
+            return None
+        return self.raw_output if self.raw_output is not None else self.completion.text
 
     @property
     def total_distance(self) -> float:
@@ -209,6 +220,7 @@ class Attempt:
             "verdicts": [v.to_dict() for v in self.verdicts],
             "error": self.error,
             "passed": self.passed,
+            "raw_output": self.raw_output,
         }
 
 

@@ -208,7 +208,8 @@ def test_the_grammar_is_part_of_the_request_key():
     keys = set()
     for constraints in ([WordCount(max=5)], [WordCount(max=6)], [WordCount(max=5)]):
         params = strategy.grammar_params(model, constraints)
-        req = RequestPipeline.prepare(SimpleNamespace(cache=object()), "generate", "teacher",
+        req = RequestPipeline.prepare(SimpleNamespace(cache=object(), postprocessors={}),
+                                      "generate", "teacher",
                                       model, doc, messages, 0, 0, params,
                                       ConstraintSet(constraints))
         assert req.params["grammar"] == compile_constraints(constraints).gbnf

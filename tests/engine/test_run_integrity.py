@@ -52,8 +52,10 @@ def truncate_half(path: Path) -> None:
 
 
 def other_version(path: Path) -> None:
+    """A store written by a newer distil (older versions with a migration are brought up to
+    date: tests/engine/test_store_migration.py)."""
     db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version={SCHEMA_VERSION - 1}")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     db.close()
 
 
@@ -62,7 +64,7 @@ DAMAGE = {
     "empty": (lambda p: p.write_bytes(b""), "empty (0 bytes)"),
     "random": (lambda p: p.write_bytes(bytes(range(256)) * 64), "not a readable run store"),
     "half": (truncate_half, "store"),
-    "version": (other_version, f"schema version {SCHEMA_VERSION - 1}"),
+    "version": (other_version, f"schema version {SCHEMA_VERSION + 1}"),
 }
 
 

@@ -6,6 +6,7 @@ from distil.hookspecs import hookimpl
 @hookimpl
 def register_strategies(register):
     from distil_builtin.strategies.best_of_n import BestOfN
+    from distil_builtin.strategies.countdown import Countdown
     from distil_builtin.strategies.guided import Guided
     from distil_builtin.strategies.refine import Refine
     from distil_builtin.strategies.single import Single
@@ -14,3 +15,4 @@ def register_strategies(register):
     register("refine", Refine)
     register("best_of_n", BestOfN)
     register("guided", Guided)
+    register("countdown", Countdown)

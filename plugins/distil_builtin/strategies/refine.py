@@ -13,7 +13,7 @@ the conversation goes on as usual.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from pydantic import Field
@@ -61,6 +61,11 @@ class Refine(Strategy):
 
     async def solve(self, doc: Document, prompt: Sequence[Message], attempt: AttemptFn,
                     model: Model, constraints: ConstraintSet) -> list[Attempt]:
+        return await self.converse(prompt, attempt, self.feedback)
+
+    async def converse(self, prompt: Sequence[Message], attempt: AttemptFn,
+                       feedback: Callable[[Attempt], str]) -> list[Attempt]:
+        """The loop, from `prompt`, with `feedback(attempt)` as the turn after a miss."""
         attempts: list[Attempt] = []
         for restart in range(self.restarts + 1):
             params = self.restart_params if restart > 0 else None
@@ -72,12 +77,13 @@ class Refine(Strategy):
                     return attempts
                 if result.completion is None:  # the request failed: this conversation is over
                     break
-                feedback = self.feedback(result)
-                answer = Message("assistant", result.completion.text)
+                turn = Message("user", feedback(result))
+                # what the model wrote (countdown markers and all), not the text judged
+                answer = Message("assistant", result.written or "")
                 if self.history == "full":
-                    messages += [answer, Message("user", feedback)]
+                    messages += [answer, turn]
                 else:
-                    messages = [*prompt, answer, Message("user", feedback)]
+                    messages = [*prompt, answer, turn]
         return attempts
 
     def feedback(self, result: Attempt) -> str:

@@ -66,6 +66,9 @@ async def generate(ctx: RunContext) -> None:
     if recipe.teacher_model is None or recipe.strategy is None:
         ctx.skip("generate: nothing to do: the recipe has no teacher")
         return
+    # every answer of the teacher's requests is judged (and exported) as the strategy
+    # postprocesses it, on every path below
+    ctx.pipeline.postprocessors[(GENERATE, TEACHER)] = recipe.strategy.postprocess
     if recipe.spec.teacher.execution == "ray":  # type: ignore[union-attr]
         from distil.engine.ray_rounds import generate_with_ray  # streams the corpus itself
 

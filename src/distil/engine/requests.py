@@ -9,7 +9,9 @@ For one request, in order:
    in its strategy, so a refine retry is never served the answer it is retrying);
 4. the budget (`--max-cost`), reserved before sending and settled with the real cost;
 5. the model's slot (`max_concurrency`), its rate limiter (rpm/tpm) and retries;
-6. the constraints' verdicts, then the commit to the run store *before* the caller sees it.
+6. the strategy's `postprocess` (countdown strips its markers: the cache and the store keep the
+   model's own text, the processed text is what is judged and exported), the constraints'
+   verdicts, then the commit to the run store *before* the caller sees it.
 
 The concurrent generate stage, the evaluate stage, the metrics that ask models (judge) and the
 Batch API and Ray paths all use it; those two use steps 1-4 and 6 (`stored`, `cached`,
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +39,7 @@ from distil.kinds.model import DOC_ID_PARAM
 from distil.types import Attempt, Completion, Document, Message, Verdict
 
 Stored = tuple[int, Attempt]  # (row id in the run store, the attempt)
+Postprocess = Callable[[str], str]  # the model's text -> the text the constraints judge
 
 
 def model_identity(model: Model) -> dict[str, Any]:
@@ -69,15 +72,22 @@ class Request:
     constraints: ConstraintSet
     key: str  # its identity in the run store
     ckey: str  # its key in the response cache; '' when it is not cached
+    postprocess: Postprocess | None = None  # the strategy's, applied before judging
 
     def attempt(self, completion: Completion | None, error: str | None,
                 verdicts: Sequence[Verdict] | None = None) -> Attempt:
-        """The judged attempt for this request's answer (or failure). `verdicts`, when given,
-        were reached where the answer came in (a Ray worker judged it)."""
+        """The judged attempt for this request's answer (or failure), as the model wrote it:
+        the strategy's `postprocess` gives the text that is judged and kept. `verdicts`, when
+        given, were reached where the answer came in (a Ray worker judged it)."""
+        raw = None
+        if completion is not None and self.postprocess is not None:
+            text = self.postprocess(completion.text)
+            if text != completion.text:
+                raw, completion = completion.text, replace(completion, text=text)
         if verdicts is None:
             verdicts = self.constraints.check(completion.text, self.doc) if completion else ()
         return Attempt(self.doc.id, self.restart, self.round, self.messages, completion,
-                       tuple(verdicts), error)
+                       tuple(verdicts), error, raw)
 
 
 class RequestPipeline:
@@ -91,6 +101,9 @@ class RequestPipeline:
         self._rng = random.Random(seed)
         self._slots: dict[int, asyncio.Semaphore] = {}
         self._limiters: dict[int, RateLimiter] = {}
+        # (stage, label) -> the strategy's postprocess, for every request of that stage and
+        # model label, whichever path prepares it (online, Batch API, rounds)
+        self.postprocessors: dict[tuple[str, str], Postprocess] = {}
 
     # -- identity -----------------------------------------------------------------------------
     def prepare(self, stage: str, label: str, model: Model, doc: Document,
@@ -101,7 +114,8 @@ class RequestPipeline:
         ckey = (cache_key(identity, messages, call_params, restart, round_)
                 if self.cache is not None and model.cacheable else "")
         return Request(stage, label, model, doc, tuple(messages), restart, round_, call_params,
-                       constraints, request_key(identity, messages, call_params), ckey)
+                       constraints, request_key(identity, messages, call_params), ckey,
+                       self.postprocessors.get((stage, label)))
 
     def _choices(self, stage: str, label: str, model: Model, doc: Document,
                  messages: Sequence[Message], n: int, params: Mapping[str, Any] | None,
@@ -114,7 +128,7 @@ class RequestPipeline:
                         constraints,
                         request_key(identity, messages, {**call_params, "n": n, "_choice": i}),
                         cache_key(identity, messages, {**call_params, "n": n}, i, 0)
-                        if caching else "")
+                        if caching else "", self.postprocessors.get((stage, label)))
                 for i in range(n)]
 
     # -- the steps ----------------------------------------------------------------------------

@@ -81,7 +81,8 @@ class RunStore:
         cur = self.db.execute(
             "INSERT INTO attempts (stage, model, doc_id, restart, round, request_key, messages,"
             " completion, verdicts, prompt_tokens, completion_tokens, cost, latency, error,"
-            " passed, finish_reason, cached, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " passed, finish_reason, cached, created, raw_output)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage, model, attempt.doc_id, attempt.restart, attempt.round, key,
                 json.dumps([m.to_dict() for m in attempt.messages], ensure_ascii=False),
@@ -90,7 +91,7 @@ class RunStore:
                 c.usage.prompt_tokens if c else 0, c.usage.completion_tokens if c else 0,
                 c.cost if c else None, c.latency if c else 0.0, attempt.error,
                 int(attempt.passed), c.finish_reason if c else None, int(bool(c and c.cached)),
-                time.time(),
+                time.time(), attempt.raw_output,
             ),
         )
         return int(cur.lastrowid)
@@ -122,6 +123,8 @@ class RunStore:
             completion=completion,
             verdicts=tuple(Verdict.from_dict(v) for v in json.loads(r["verdicts"])),
             error=r["error"],
+            # a store attached as it is (tools) may predate the column (schema 2)
+            raw_output=r["raw_output"] if "raw_output" in r.keys() else None,
         )
 
     def attempt(self, attempt_id: int) -> Attempt:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from distil.errors import UsageError
 
-# Bumped whenever a table changes shape; a store of another version is refused, not guessed at.
-SCHEMA_VERSION = 2
+# Bumped whenever a table changes shape; a store of another version is refused, not guessed at,
+# except the versions in MIGRATIONS, which `open_db` brings up to date in place.
+SCHEMA_VERSION = 3
 TABLES = ("attempts", "outcomes", "eval_records", "meta")
 
 SCHEMA = """
@@ -37,7 +38,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     passed INTEGER NOT NULL,
     finish_reason TEXT,
     cached INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    raw_output TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_lookup
     ON attempts (stage, model, doc_id, restart, round, request_key);
@@ -62,6 +64,12 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 
+# version -> the statements that bring a store of that version to the next one. Each step runs
+# in one transaction with its new user_version, so a store is either migrated or untouched.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 3: the text as the model wrote it, when the strategy's postprocess changed it (countdown)
+    2: ("ALTER TABLE attempts ADD COLUMN raw_output TEXT",),
+}
 
 
 class StoreError(UsageError):
@@ -108,12 +116,38 @@ def open_db(path: Path) -> sqlite3.Connection:
         db.close()
         raise StoreError(where + f"the run store is damaged ({check}); restore it from a "
                          f"backup, or start a new run")
+    if version in MIGRATIONS and set(TABLES) <= tables:
+        try:
+            version = migrate(db, version)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(where + f"could not bring the run store from schema version "
+                             f"{version} to {SCHEMA_VERSION} ({exc}); it is unchanged") from None
     if version != SCHEMA_VERSION or not set(TABLES) <= tables:
         db.close()
         raise StoreError(where + f"a run store of schema version {version}, but this distil "
                          f"reads version {SCHEMA_VERSION}; use the distil that made the run, or "
                          f"start a new run")
     return db
+
+
+def migrate(db: sqlite3.Connection, version: int) -> int:
+    """Bring an older store up to SCHEMA_VERSION in place, one step per transaction; returns
+    the version it is at (another process may have migrated it meanwhile)."""
+    while version in MIGRATIONS:
+        db.execute("BEGIN IMMEDIATE")  # the write lock first, then read the version again
+        try:
+            now = db.execute("PRAGMA user_version").fetchone()[0]
+            if now == version:
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={version + 1}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    return version
 
 
 def attach_db(path: Path, *, readonly: bool = True) -> sqlite3.Connection:

@@ -40,6 +40,16 @@ class Strategy(Plugin, abc.ABC):
         `choose`.
         """
 
+    def postprocess(self, text: str) -> str:
+        """The text the constraints judge and the dataset gets, from the text the model wrote.
+
+        The engine applies it to every answer of this strategy's requests before judging
+        (online, Batch API, resumed from the store or replayed from the cache, which keep the
+        model's own text); when it changes the text, the attempt keeps both
+        (`Attempt.raw_output`). The default leaves the text as it is; `countdown` strips its
+        markers."""
+        return text
+
     def choose(self, attempts: Sequence[Attempt]) -> Attempt | None:
         """The attempt to keep: the first that passed, else None."""
         for a in attempts:
