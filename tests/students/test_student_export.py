@@ -331,3 +331,17 @@ def test_a_local_model_with_an_adapter_is_labelled_by_base_adapter_and_engine(tm
     assert LocalModel(model="smollm2", lora_path="a.gguf").display_name == \
         "local/smollm2 + LoRA a.gguf (llama.cpp)"
     assert LocalModel(model="smollm2").display_name == "local/smollm2"  # no adapter: as before
+
+
+def test_a_reused_student_gets_its_gguf_files_again_only_when_missing_or_retyped(tmp_path):
+    from distil_builtin.trainers.student_export import refresh_gguf_files
+
+    student = write_finished_run(tmp_path / "run") / "student"
+    assert refresh_gguf_files(student, BASE, "q8_0")  # trained before student.gguf existed
+    log = json.loads((student / "train_log.json").read_text())
+    assert log["gguf"]["gguf_type"] == "q8_0" and (student / "Modelfile").is_file()
+    written = (student / "student.gguf").stat().st_mtime_ns
+    assert not refresh_gguf_files(student, BASE, "q8_0")  # nothing to do
+    assert (student / "student.gguf").stat().st_mtime_ns == written
+    assert refresh_gguf_files(student, BASE, "f16")  # gguf_type changed: not retrained
+    assert _tensors(student / "student.gguf")["blk.0.attn_q.weight"].tensor_type.name == "F16"

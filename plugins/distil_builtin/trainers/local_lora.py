@@ -54,6 +54,7 @@ from distil_builtin.trainers.gguf_adapter import ADAPTER_FILE
 from distil_builtin.trainers.student_export import (
     common_system_prompt,
     gguf_metadata,
+    refresh_gguf_files,
     write_gguf_files,
 )
 from distil_builtin.trainers.student_options import NOT_TRAINING, StudentOptions
@@ -235,6 +236,9 @@ class LocalLoRATrainer(StudentOptions, Trainer):
         outputs = [merged / "config.json"] + ([adapter_gguf] if source.gguf_file else [])
         if _finished(student / LOG_FILE, fingerprint) and all(p.is_file() for p in outputs):
             _say(f"local: reusing the student trained earlier in {student}")
+            if source.gguf_file:  # its GGUF files, again when missing or of another gguf_type
+                refresh_gguf_files(student, Path(source.location) / source.gguf_file,
+                                   self.gguf_type, common_system_prompt(Path(plan["train_file"])))
             return spec
         student.mkdir(parents=True, exist_ok=True)
         (student / PLAN_FILE).write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")

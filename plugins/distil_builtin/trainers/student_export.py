@@ -57,6 +57,21 @@ def write_gguf_files(student: Path, adapter: Path, base_gguf: Path,
     return out
 
 
+def refresh_gguf_files(student: Path, base_gguf: Path, gguf_type: str = DEFAULT_GGUF_TYPE,
+                       system: str | None = None) -> bool:
+    """For a student trained earlier and reused: write its GGUF files again when
+    `student.gguf` is missing or of another type than `gguf_type` (an option that does not
+    train the student again), and record them in its train log. True when it wrote."""
+    log = read_json(student / LOG_FILE, missing_ok=True)
+    recorded = log.get("gguf") if isinstance(log.get("gguf"), dict) else {}
+    if (student / MERGED_FILE).is_file() and recorded.get("gguf_type") == gguf_type:
+        return False
+    log["gguf"] = write_gguf_files(student, student / ADAPTER_DIR, base_gguf, gguf_type,
+                                   gguf_metadata(log), system)
+    (student / LOG_FILE).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    return True
+
+
 def common_system_prompt(train_file: Path) -> str | None:
     """The system prompt every training example shares, or None: the Modelfile's SYSTEM, so
     that `ollama run` asks the student as it was trained."""
