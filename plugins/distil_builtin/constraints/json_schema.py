@@ -9,18 +9,24 @@ keywords (email, date, ...) are enforced where jsonschema can check them.
 
 Feedback names the most relevant error (jsonschema's `best_match`) and its JSON path, e.g.
 `$.items[2].price`. Distance is the number of schema errors (1 when the output is not JSON).
+
+With `line: N` (1-based, counting non-empty lines) or `line: last`, the schema applies to that
+one line of the output, which must hold the JSON on its own; the other lines are free (a
+headline, then a JSON line of tags). The grammar is then the other lines as plain text and that
+line as the schema's JSON, kept on one line.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import regex
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from distil.kinds import Constraint
+from distil.text.lines import non_empty_lines
 from distil.types import Document, Verdict
 from distil.validation_context import context_base_dir
 
@@ -42,6 +48,10 @@ class JsonSchema(Constraint):
         default=None, description="Path of a JSON (or YAML) file holding the schema.")
     allow_fence: bool = Field(
         default=False, description="Also accept the JSON inside one ```json code fence.")
+    line: int | Literal["last"] | None = Field(
+        default=None,
+        description="Apply the schema to one line of the output: its number among the "
+                    "non-empty lines (1 is the first) or `last`; the other lines are free.")
 
     model_config = {"populate_by_name": True}
 
@@ -49,6 +59,9 @@ class JsonSchema(Constraint):
         "not_json": "Reply with valid JSON only{% if allow_fence %} (a ```json fence is "
                     "allowed){% endif %}: {{ error }}.",
         "schema": "Fix the JSON at {{ path }}: {{ error }}.",
+        "no_line": "Put the JSON on {% if line == 'last' %}the last line{% else %}line "
+                   "{{ line }}{% endif %}: the text has only {{ found }} non-empty "
+                   "{{ 'line' if found == 1 else 'lines' }}.",
     }
 
     _validator: Any = PrivateAttr(default=None)
@@ -68,6 +81,11 @@ class JsonSchema(Constraint):
     def _one_schema(self):
         if (self.schema_ is None) == (self.schema_file is None):
             raise ValueError("give exactly one of `schema` and `schema_file`")
+        if self.line is not None and self.allow_fence:
+            raise ValueError("`line` and `allow_fence` do not go together: a fence spans "
+                             "several lines")
+        if isinstance(self.line, int) and self.line < 1:
+            raise ValueError("`line` counts from 1 (or write `last`)")
         if self.schema_file is not None:
             self.schema_ = _read_schema(Path(self.schema_file))
         _validator_for(self.schema_)  # raises ValueError on a schema that is itself invalid
@@ -83,13 +101,28 @@ class JsonSchema(Constraint):
             raise NotCompilable("needs llama-cpp-python to convert the schema "
                                 "(pip install 'distil[local]')") from None
         try:
-            return Whole("json_schema", gbnf=json_schema_to_gbnf(json.dumps(self.schema_)))
+            gbnf = json_schema_to_gbnf(json.dumps(self.schema_))
         except Exception as exc:  # the converter refuses keywords it does not know
             raise NotCompilable(f"llama-cpp-python cannot convert the schema: {exc}") from None
+        if self.line is None:
+            return Whole("json_schema", gbnf=gbnf)
+        from distil_builtin.constraints.json_line import one_line_of
+
+        return Whole("json_schema", gbnf=one_line_of(gbnf, self.line))
 
     def check(self, output: str, doc: Document | None = None) -> Verdict:
         text = output
         fenced = False
+        if self.line is not None:
+            lines = non_empty_lines(output)
+            index = len(lines) - 1 if self.line == "last" else self.line - 1
+            if not 0 <= index < len(lines):
+                measured = {"valid_json": False, "fenced": False, "errors": 1,
+                            "error": "no such line", "path": None, "line": self.line,
+                            "lines": len(lines)}
+                return self.verdict(passed=False, measured=measured, distance=1,
+                                    feedback_key="no_line", line=self.line, found=len(lines))
+            text = lines[index]
         if self.allow_fence:
             m = _FENCE.match(output)
             if m:

@@ -9,6 +9,7 @@ def register_metrics(register):
     from distil_builtin.metrics.judge import Judge
     from distil_builtin.metrics.latency import Latency
     from distil_builtin.metrics.length_stats import LengthStats
+    from distil_builtin.metrics.mid_sentence import MidSentence
     from distil_builtin.metrics.pass_rate import PassRate
     from distil_builtin.metrics.rouge import Rouge
     from distil_builtin.metrics.tokens import Tokens
@@ -20,3 +21,4 @@ def register_metrics(register):
     register("cost", Cost)
     register("rouge", Rouge)
     register("judge", Judge)
+    register("mid_sentence", MidSentence)

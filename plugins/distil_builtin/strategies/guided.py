@@ -84,4 +84,4 @@ def _single_schema(constraints: ConstraintSet) -> dict[str, Any] | None:
     if len(constraints) != 1:
         return None
     (only,) = constraints
-    return only.schema_ if isinstance(only, JsonSchema) else None
+    return only.schema_ if isinstance(only, JsonSchema) and only.line is None else None
