@@ -43,7 +43,7 @@ from pydantic import Field, PrivateAttr
 
 from distil.errors import UsageError
 from distil.kinds import Trainer
-from distil.kinds.trainer import TrainingRun
+from distil.kinds.trainer import PromptTask, TrainingRun
 from distil.wording import plural
 from distil_builtin.trainers.chat_examples import (
     EncodedExample,
@@ -58,7 +58,10 @@ from distil_builtin.trainers.student_export import (
     write_gguf_files,
 )
 from distil_builtin.trainers.student_options import NOT_TRAINING, StudentOptions
-from distil_builtin.trainers.lora_loop import LoopSettings, StepRecord, run_loop
+from distil_builtin.trainers.grpo_loop import GRPOStopped, summary
+from distil_builtin.trainers.grpo_options import GRPOOptions
+from distil_builtin.trainers.lora_loop import LoopSettings, StepRecord
+from distil_builtin.trainers.methods import fit, grpo_figures, plan_method, with_prompts
 from distil_builtin.transformers_runtime import (
     ModelSource,
     load_model,
@@ -89,8 +92,9 @@ PLAN_FILE = "plan.json"
 LOG_FILE = "train_log.json"
 
 
-class LocalLoRATrainer(StudentOptions, Trainer):
-    """LoRA fine-tuning of a small open model, in-process (CPU or CUDA)."""
+class LocalLoRATrainer(StudentOptions, Trainer, GRPOOptions):
+    """LoRA fine-tuning of a small open model, in-process (CPU or CUDA): SFT, GRPO, or both
+    (`method`; the GRPO options are in `grpo_options.py`)."""
 
     base_model: str = Field(
         default="smollm2",
@@ -148,6 +152,7 @@ class LocalLoRATrainer(StudentOptions, Trainer):
         tokens = sum(len(e) for e in usable)
         steps_per_epoch = math.ceil(math.ceil(len(usable) / self.batch_size)
                                     / self.gradient_accumulation)
+        epochs = 0 if self.method == "grpo" else self.epochs  # GRPO alone learns no answers
         plan = {
             "trainer": self.plugin_name or "local",
             "base_model": source.label,
@@ -160,13 +165,13 @@ class LocalLoRATrainer(StudentOptions, Trainer):
             "truncated_examples": sum(e.truncated for e in train),
             "tokens_per_epoch": tokens,
             "trained_tokens_per_epoch": sum(e.trained_tokens for e in usable),
-            "epochs": self.epochs,
-            "optimizer_steps": steps_per_epoch * self.epochs,
+            "epochs": epochs,
+            "optimizer_steps": steps_per_epoch * epochs,
             "cost": 0.0,
             "options": self.model_dump(mode="json"),
-            **self._estimate(source, tokens * self.epochs,
-                             sum(len(e) for e in validation) * self.epochs),
+            **self._estimate(source, tokens * epochs, sum(len(e) for e in validation) * epochs),
         }
+        plan = plan_method(plan, self)
         _say(describe_plan(plan))
         return plan
 
@@ -214,23 +219,26 @@ class LocalLoRATrainer(StudentOptions, Trainer):
     async def train(self, plan: dict[str, Any], run: TrainingRun) -> dict[str, Any]:
         """Train in a worker thread; on cancellation, stop it at its next step and wait."""
         stop = threading.Event()
-        work = asyncio.ensure_future(asyncio.to_thread(self._train, plan, Path(run.dir), stop))
+        work = asyncio.ensure_future(asyncio.to_thread(self._train, plan, Path(run.dir), stop,
+                                                       run.prompts))
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:
             stop.set()
             try:
                 await work
-            except TrainingStopped:
+            except (TrainingStopped, GRPOStopped):
                 pass
             raise
 
-    def _train(self, plan: dict[str, Any], run_dir: Path,
-               stop: threading.Event) -> dict[str, Any]:
+    def _train(self, plan: dict[str, Any], run_dir: Path, stop: threading.Event,
+               prompts: tuple[PromptTask, ...] = ()) -> dict[str, Any]:
         student = run_dir / STUDENT_DIR
         merged, adapter = student / "merged", student / "adapter"
         adapter_gguf = student / ADAPTER_FILE
-        fingerprint = self._fingerprint(plan)
+        fingerprint = self._fingerprint(plan, sft_only=self.method == "sft")
+        if self.method != "sft":
+            fingerprint = with_prompts(fingerprint, prompts)
         source = self._resolve()
         spec = self._student_spec(source, merged, adapter_gguf)
         outputs = [merged / "config.json"] + ([adapter_gguf] if source.gguf_file else [])
@@ -262,7 +270,10 @@ class LocalLoRATrainer(StudentOptions, Trainer):
         settings = LoopSettings(self.epochs, self.batch_size, self.gradient_accumulation,
                                 self.learning_rate, self.seed, device, tokenizer.pad_token_id,
                                 keep_best=self.keep_epoch == "best")
-        result = run_loop(model, train, validation, settings, on_step=_stop_when_set(stop))
+        result, grpo = fit(self.method, model, tokenizer, train, validation, settings,
+                           self.grpo_settings(self.seed, device), prompts, student,
+                           (self._fingerprint(plan, sft_only=True), fingerprint), stop,
+                           _stop_when_set(stop))
 
         started = time.perf_counter()
         # embeddings are not adapted, so peft need not look for the base's config to decide
@@ -271,8 +282,8 @@ class LocalLoRATrainer(StudentOptions, Trainer):
         save_merged(model, tokenizer, merged)
         times = {"load_seconds": load_seconds, "save_seconds": time.perf_counter() - started}
         log = train_log(result, plan, fingerprint, device, len(train), trainable, times)
-        log.update(epochs=self.epochs, adapter=str(adapter.resolve()),
-                   merged=str(merged.resolve()))
+        log.update(method=self.method, epochs=self.epochs, adapter=str(adapter.resolve()),
+                   merged=str(merged.resolve()), **(summary(grpo) if grpo else {}))
         log["dtype"] = dtype
         if source.gguf_file:  # adapter.gguf, the merged student.gguf and its Modelfile
             started = time.perf_counter()
@@ -307,8 +318,15 @@ class LocalLoRATrainer(StudentOptions, Trainer):
         except ValueError as exc:  # e.g. target modules the model does not have
             raise UsageError(f"local: cannot add LoRA adapters: {exc}") from None
 
-    def _fingerprint(self, plan: dict[str, Any]) -> str:
-        """What the trained student depends on: the data files and every training option.
+    def figures(self, run: TrainingRun) -> dict[str, Any] | None:
+        """GRPO's reward and pass rate per step, for the report (None for `sft`)."""
+        if self.method == "sft":
+            return None
+        return grpo_figures(Path(run.dir) / STUDENT_DIR, self.method)
+
+    def _fingerprint(self, plan: dict[str, Any], sft_only: bool = False) -> str:
+        """What the trained student depends on: the data files and every training option
+        (with `sft_only`, the options of SFT alone: what the SFT phase of sft+grpo depends on).
 
         `serve_params` are left out: changing how the evaluate stage asks the student must not
         train it again.
@@ -318,7 +336,8 @@ class LocalLoRATrainer(StudentOptions, Trainer):
             digest.update(key.encode())
             if plan.get(key):
                 digest.update(Path(plan[key]).read_bytes())
-        options = self.model_dump(mode="json", exclude=set(NOT_TRAINING))
+        leave_out = set(NOT_TRAINING) | (set(GRPOOptions.model_fields) if sft_only else set())
+        options = self.model_dump(mode="json", exclude=leave_out)
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -427,9 +446,12 @@ def describe_plan(plan: dict[str, Any]) -> str:
     seconds = plan.get("estimated_seconds")
     when = (f"about {seconds // 60}m{seconds % 60:02d}s" if seconds is not None
             else "time not estimated")
+    grpo = (f", then GRPO: {plural(plan['grpo_steps'], 'step')} x "
+            f"{plural(plan['grpo_completions_per_step'], 'completion')}"
+            if plan.get("grpo_steps") else "")
     return (f"local LoRA on {plan['base_model']}: {plural(plan['examples'], 'example')}, "
             f"{plan['tokens_per_epoch']:,} tokens x {plural(plan['epochs'], 'epoch')}, "
-            f"{plural(plan['optimizer_steps'], 'step')}, {when}")
+            f"{plural(plan['optimizer_steps'], 'step')}{grpo}, {when}")
 
 
 def _say(line: str) -> None:

@@ -217,6 +217,16 @@ def evaluate_loss(model: Any, examples: Sequence[EncodedExample],
 @contextmanager
 def loss_progress(total_steps: int, enabled: bool | None) -> Iterator[Callable[[StepRecord], None]]:
     """A progress bar over optimizer steps showing loss and tokens/s (stderr, terminals only)."""
+    with step_progress("train", total_steps, enabled) as show:
+        yield lambda record: show(f"epoch {record.epoch}  loss {record.loss:.4f}  "
+                                  f"{record.tokens_per_s:.0f} tok/s")
+
+
+@contextmanager
+def step_progress(label: str, total_steps: int, enabled: bool | None,
+                  completed: int = 0) -> Iterator[Callable[[str], None]]:
+    """A bar over optimizer steps; each call of the function it yields advances it by one step
+    and shows the text beside it (stderr, terminals only, unless `enabled` says otherwise)."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -225,15 +235,14 @@ def loss_progress(total_steps: int, enabled: bool | None) -> Iterator[Callable[[
     if enabled is None:
         enabled = console.is_terminal
     if not enabled:
-        yield lambda record: None
+        yield lambda status: None
         return
-    with Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[status]}"),
                   console=console) as bar:
-        task = bar.add_task("train", total=total_steps, status="")
+        task = bar.add_task(label, total=total_steps, completed=completed, status="")
 
-        def show(record: StepRecord) -> None:
-            bar.update(task, advance=1, status=f"epoch {record.epoch}  loss {record.loss:.4f}  "
-                                               f"{record.tokens_per_s:.0f} tok/s")
+        def show(status: str) -> None:
+            bar.update(task, advance=1, status=status)
 
         yield show

@@ -99,9 +99,12 @@ def grpo_figures(student: Path, method: str) -> dict[str, Any] | None:
     return {"method": method, "steps": [{k: s.get(k) for k in keys} for s in steps]}
 
 
-# Measured on the 2-core reference machine (see docs/students.md): seconds per sampled
-# completion of a GRPO step on SmolLM2-135M (generation, log-probabilities, backward pass).
-GRPO_SECONDS_PER_COMPLETION = 6.0
+# Measured on the 2-core reference machine while other work kept its load average at about 13
+# (bench/rl_student.py, see docs/students.md): a GRPO step on SmolLM2-135M of 4 completions of
+# at most 48 tokens for a ~230-token news prompt (sampling, the policy's and the reference's
+# log-probabilities, one backward pass) took about 52 s, 13 s per completion. An idle machine
+# is faster; steps.jsonl has the real figure.
+GRPO_SECONDS_PER_COMPLETION = 13.0
 
 
 def plan_method(plan: dict[str, Any], options: Any) -> dict[str, Any]:
