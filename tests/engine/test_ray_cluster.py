@@ -299,7 +299,7 @@ def test_the_vllm_processor_config_is_built_and_validated(server, tmp_path):
     assert config.model_source == "Qwen/Qwen2.5-0.5B-Instruct"
     assert (config.batch_size, config.accelerator_type) == (32, "L4")
     assert config.engine_kwargs["max_model_len"] == 4096
-    assert config.concurrency == 4 and config.should_continue_on_error
+    assert config.concurrency == (4, 4) and config.should_continue_on_error
     with pytest.raises(ValueError):  # Ray's own validation runs on what distil passes
         processor_config(spec.model_copy(update={"concurrency": 0}), recipe.teacher_model)
 

@@ -46,6 +46,7 @@ from distil.types import Verdict
 
 INSTALL = "pip install 'distil[ray]'"
 OPENAI_URL = "https://api.openai.com/v1"
+BATCHES_PER_TASK = 4  # Ray Data's default for an async batch stage (ray 2.60)
 
 
 class RayPassFailed(DistilError):
@@ -86,7 +87,8 @@ def processor_config(spec: RaySpec, model: Any) -> Any:
     require_ray()
     from ray.data.llm import HttpRequestProcessorConfig, vLLMEngineProcessorConfig
 
-    common = {"batch_size": spec.batch_size, "concurrency": spec.concurrency}
+    # a fixed pool: every replica from the start (an int would autoscale from one)
+    common = {"batch_size": spec.batch_size, "concurrency": (spec.concurrency,) * 2}
     if spec.processor == "http":
         key = model.read_api_key()
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -199,7 +201,9 @@ class RayRounds(Rounds):
         reason = "no answer came back from the Ray pass"
         if rows:
             processor, _ = self._processor(model, go[0])
-            blocks = max(1, -(-len(rows) // self.spec.batch_size))
+            # a block of four batches: a replica works on a task's batches at once (Ray Data
+            # runs four of an async stage's batches together), one task at a time
+            blocks = max(1, -(-len(rows) // (self.spec.batch_size * BATCHES_PER_TASK)))
             try:
                 async for out in stream(processor, rows, blocks):
                     i = int(out["i"])
