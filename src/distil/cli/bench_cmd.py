@@ -19,19 +19,25 @@ from distil.cli.options import max_cost_option, no_cache_option, plugins_dir_opt
 @click.option("--run-dir", type=click.Path(file_okay=False),
               help="Bench directory (default: runs/bench/<suite name>/<timestamp>). Give an "
                    "existing one to resume it: stored answers are not asked again.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most N documents per task (for a suite of strategies: per split), in "
+                   "place of the suite's limit.")
 @no_cache_option
 @max_cost_option
 @progress_option
 @plugins_dir_option
-def command(suite: str, models: tuple[str, ...], run_dir: str | None, no_cache: bool,
-            max_cost: float | None, progress: bool | None, plugins_dirs: tuple[str, ...]) -> None:
+def command(suite: str, models: tuple[str, ...], run_dir: str | None, limit: int | None,
+            no_cache: bool, max_cost: float | None, progress: bool | None,
+            plugins_dirs: tuple[str, ...]) -> None:
     """Run the benchmark SUITE: each recipe it lists with each model.
 
     Every (recipe, model) cell is evaluated single-shot like `distil eval`, in its own run
     directory under the bench directory, one cell after another. The bench writes
     results.json (every cell's figures), the Markdown matrix (tasks × models: pass rate, mean
-    |deviation|, latency, cost) and an HTML page, and prints the matrix. Exit status 1 when
-    some requests failed.
+    |deviation|, latency, cost) and an HTML page, and prints the matrix. A suite with
+    `strategies:` runs each task's generate stage once per strategy instead, and prints a
+    table per task (pass rate, requests, tokens and seconds per accepted output, quality).
+    Exit status 1 when some requests failed.
 
     \b
       distil bench suites/summaries.yaml
@@ -44,7 +50,7 @@ def command(suite: str, models: tuple[str, ...], run_dir: str | None, no_cache: 
     from distil.suite import load_suite
     from distil.suite.bench import new_bench_dir, run_bench
 
-    loaded = load_suite(suite, plugins_dirs, models)
+    loaded = load_suite(suite, plugins_dirs, models, limit=limit)
     target = Path(run_dir) if run_dir else new_bench_dir(loaded)
     click.echo(f"bench directory: {target}", err=True)
     results, paths = asyncio.run(run_bench(

@@ -57,7 +57,12 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(results: Mapping[str, Any], *, heading_level: int = 2) -> list[str]:
-    """One Markdown table per matrix figure: a row per task, a column per model."""
+    """One Markdown table per matrix figure: a row per task, a column per model (a bench of
+    strategies: a table per task, a row per strategy, `distil.results.strategy_table`)."""
+    from distil.results.strategy_table import is_strategy_bench, render_strategy_table
+
+    if is_strategy_bench(results):
+        return render_strategy_table(results, heading_level=heading_level)
     tasks = [t["name"] for t in results.get("tasks", [])]
     models = [m["label"] for m in results.get("models", [])]
     cells = results.get("cells", {})

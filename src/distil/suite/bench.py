@@ -28,7 +28,8 @@ from distil.engine.store import RunStore
 from distil.errors import Interrupted, UsageError
 from distil.kinds import Reporter
 from distil.results.matrix import bench_totals
-from distil.suite.loader import LoadedSuite
+from distil.suite.loader import LoadedSuite, SuiteTask
+from distil.suite.strategies import run_strategy_cell, strategy_figures, with_strategy
 
 BENCH_MANIFEST = "bench.json"
 SUITE_COPY = "suite.yaml"
@@ -76,15 +77,18 @@ def assemble(manifest: dict[str, Any], cell_results: dict[tuple[str, str], dict[
         if results is None:
             continue
         model = results.get("models", {}).get(entry["label"], {})
-        cells.setdefault(entry["task"], {})[entry["label"]] = {
+        cell = cells.setdefault(entry["task"], {})[entry["label"]] = {
             "model": model.get("model", entry["label"]),
             "run_dir": entry["run_dir"],
             "metrics": model.get("metrics", {}),
             "totals": results.get("totals", {}),
         }
+        if "strategy" in entry:
+            cell["strategy"] = strategy_figures(results, entry["label"])
     return {
         "suite": {k: manifest.get(k) for k in
-                  ("name", "description", "path", "bench_dir", "distil_version", "started")}
+                  ("name", "description", "path", "bench_dir", "distil_version", "started",
+                   "strategies")}
         | {"finished": now_utc()},
         "tasks": manifest["tasks"],
         "models": manifest["models"],
@@ -118,9 +122,16 @@ async def run_bench(suite: LoadedSuite, bench_dir: Path, *, progress: bool | Non
         "models": [],
         "cells": [],
     }
+    if suite.strategies:
+        manifest["strategies"] = [label for label, _ in suite.strategies]
     cell_results: dict[tuple[str, str], dict[str, Any]] = {}
     labels: dict[str, str] = {}
     for task in suite.tasks:
+        if suite.strategies:
+            await _strategy_cells(suite, task, bench_dir, manifest, cell_results, labels,
+                                  RunOptions(limit=task.limit, progress=progress,
+                                             use_cache=use_cache, max_cost=max_cost), echo)
+            continue
         for j in range(len(suite.model_specs)):
             loaded = suite.load_task(task)
             pairs = build_eval_models(loaded, suite.model_specs, suite.models_source,
@@ -154,6 +165,35 @@ async def run_bench(suite: LoadedSuite, bench_dir: Path, *, progress: bool | Non
     _write_manifest(bench_dir, manifest)
     results = assemble(manifest, cell_results)
     return results, render(results, bench_dir, suite.reporters)
+
+
+async def _strategy_cells(suite: LoadedSuite, task: SuiteTask, bench_dir: Path,
+                          manifest: dict[str, Any],
+                          cell_results: dict[tuple[str, str], dict[str, Any]],
+                          labels: dict[str, str], options: RunOptions,
+                          echo: Callable[[str], None]) -> None:
+    """Every (strategy, model) cell of one task: the generate stage with that strategy."""
+    for name, spec in suite.strategies:
+        for model_spec in suite.model_specs:
+            loaded = with_strategy(suite.load_task(task), name, spec, suite.source, model_spec)
+            assert loaded.teacher_model is not None
+            label = name if len(suite.model_specs) == 1 else \
+                f"{name} @ {loaded.teacher_model.display_name}"
+            labels.setdefault(label, loaded.teacher_model.display_name)
+            cell_dir = bench_dir / slug(task.name) / slug(label)
+            entry = {"task": task.name, "label": label, "strategy": name,
+                     "run_dir": str(cell_dir.relative_to(bench_dir))}
+            manifest["cells"].append(entry)
+            manifest["models"] = [{"label": k, "model": v} for k, v in labels.items()]
+            _write_manifest(bench_dir, manifest)
+            echo(f"{task.name} × {label}: {cell_dir}")
+            try:
+                cell_results[(task.name, label)] = await run_strategy_cell(
+                    loaded, cell_dir, label, task.metrics, options)
+            except Interrupted:
+                raise Interrupted(f"Interrupted: everything finished so far is saved. Carry on "
+                                  f"with: distil bench {suite.path} --run-dir {bench_dir}"
+                                  ) from None
 
 
 def collect(bench_dir: Path, rerender_cell: Callable[[Path], dict[str, Any]]

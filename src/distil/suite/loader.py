@@ -51,6 +51,7 @@ class LoadedSuite:
     models_loc: PathKey
     reporters: list[Reporter] = field(default_factory=list)
     missing_data: list[str] = field(default_factory=list)  # downloadable inputs not there yet
+    strategies: list[tuple[str, Any]] = field(default_factory=list)  # (label, spec)
 
     @property
     def name(self) -> str:
@@ -84,8 +85,10 @@ def with_matrix_metrics(specs: list[Any]) -> list[Any]:
 
 
 def load_suite(path: str | Path, plugins_dirs: tuple[str, ...] = (),
-               models: tuple[str, ...] = (), *, allow_missing_data: bool = False) -> LoadedSuite:
-    """Load and check a suite. `models` (from `--model`) replace the suite's models.
+               models: tuple[str, ...] = (), *, allow_missing_data: bool = False,
+               limit: int | None = None) -> LoadedSuite:
+    """Load and check a suite. `models` (from `--model`) replace the suite's models; `limit`
+    (`--limit`) replaces every task's limit.
 
     `allow_missing_data` is passed to each recipe's loader (see `load_recipe`).
     """
@@ -117,11 +120,14 @@ def load_suite(path: str | Path, plugins_dirs: tuple[str, ...] = (),
     reporters = [build_plugin(host, "reporter", r, ("report", i), src)
                  for i, r in enumerate(spec.report)]
 
+    strategies = list((spec.strategies or {}).items())
+    for label, strategy in strategies:
+        build_plugin(host, "strategy", strategy, ("strategies", label), src)
     if models:
         model_specs: list[Any] = [model_option(m) for m in models]
         models_source, models_loc = YamlSource("--model", {}, {}), ()
     else:
-        model_specs = list(spec.models)
+        model_specs = list(spec.models) or (["teacher"] if strategies else [])
         models_source, models_loc = src, ("models",)
         if not model_specs:
             raise src.error((), "the suite lists no models: add `models:` or pass --model")
@@ -140,24 +146,37 @@ def load_suite(path: str | Path, plugins_dirs: tuple[str, ...] = (),
             raise src.error(loc, f"two recipes are named {loaded.name!r} (also recipes"
                                  f"[{seen[loaded.name]}]); each task needs its own name")
         seen[loaded.name] = i
+        if strategies and loaded.teacher_model is None:
+            raise src.error(loc, f"{recipe_path} has no teacher, and `strategies:` runs each "
+                                 f"task's teacher with every strategy")
         # every model must make sense for every recipe (`teacher` needs a teacher)
         if models:
             build_cli_models(loaded, models)
         else:
             build_eval_models(loaded, model_specs, models_source, models_loc)
-        if spec.metrics is not None:
+        if strategies:
+            metrics = with_strategy_metrics(list(spec.metrics or []))
+        elif spec.metrics is not None:
             metrics = list(spec.metrics)
         elif loaded.spec.evaluate is not None:
             metrics = list(loaded.spec.evaluate.metrics)
         else:
             metrics = list(DEFAULT_METRICS)
         tasks.append(SuiteTask(i, loaded.name, recipe_path, loaded.spec.description,
-                               entry.split or spec.split, entry.limit or spec.limit,
-                               with_matrix_metrics(metrics)))
+                               entry.split or spec.split, limit or entry.limit or spec.limit,
+                               metrics if strategies else with_matrix_metrics(metrics)))
 
     return LoadedSuite(Path(path), src, spec, host, tuple(dirs), tasks, model_specs,
                        models_source, models_loc, reporters,  # type: ignore[arg-type]
-                       missing_data)
+                       missing_data, strategies)
+
+
+def with_strategy_metrics(specs: list[Any]) -> list[Any]:
+    """A strategy cell's metrics: the suite's, with what the strategy table needs added."""
+    from distil.suite.strategies import STRATEGY_METRICS
+
+    names = {_metric_name(s) for s in specs}
+    return [*specs, *(m for m in STRATEGY_METRICS if m not in names)]
 
 
 __all__ = ["LoadedSuite", "SuiteTask", "is_suite_file", "load_suite",

@@ -59,6 +59,12 @@ class SuiteModel(Strict):
     split: SplitName | None = Field(default=None, description="Split every task answers.")
     limit: int | None = Field(default=None, ge=1, description="At most N documents per task.")
     report: list[ComponentSpec] = Field(default_factory=lambda: ["markdown", "html", "json"])
+    strategies: dict[str, ComponentSpec] | None = Field(
+        default=None,
+        description="Compare teacher strategies instead of models: label -> strategy "
+                    "(`{refine: {max_rounds: 3}}`); each task's generate stage runs once per "
+                    "strategy with the task's teacher (or each model listed), see "
+                    "docs/strategies.md.")
 
     @field_validator("name")
     @classmethod
