@@ -82,6 +82,7 @@ def recomputed(folder: Path, constraints: ConstraintSet, shape: str, weights=Non
 
 # -- the real model --------------------------------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # 45 s idle; it ran past 600 s with the load average at 13
 def test_a_short_grpo_run_on_smollm2_logs_rewards_the_constraints_agree_with(tmp_path,
                                                                              train_file):
     pytest.importorskip("llama_cpp")
