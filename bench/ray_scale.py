@@ -45,6 +45,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(REPO / "bench"))
+import throughput as throughput_bench  # noqa: E402
 from tests import storeview  # noqa: E402
 from tests.engine.harness import env, write_recipe  # noqa: E402
 
@@ -63,14 +65,9 @@ SERVER = textwrap.dedent("""\
 
 
 def start_server(latency: float, mode: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(latency), mode], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        raise SystemExit(f"the loopback server did not start (said {url!r})")
-    return proc, url
+    """The loopback server answering every request (`pass`) or summaries the refine loop
+    must work on (`refine`), started as bench/throughput.py starts its own."""
+    return throughput_bench.start_server(latency, ["-c", SERVER, str(latency), mode])
 
 
 def recipe(directory: Path, url: str, docs: int, *, ray: dict[str, Any] | None,

@@ -51,12 +51,12 @@ TARGET_RATIO = 0.9
 TARGET_CPU_MS = 1.0
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
-    """`python -m tests.loopback` in its own process; returns it and its base URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.loopback", "--latency", str(latency)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )
+def start_server(latency: float, argv: list[str] | None = None
+                 ) -> tuple[subprocess.Popen[str], str]:
+    """`python -m tests.loopback` (or `python ARGV...`, a server that prints its URL first) in
+    its own process; returns it and its base URL."""
+    argv = argv or ["-m", "tests.loopback", "--latency", str(latency)]
+    proc = subprocess.Popen([sys.executable, *argv], cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     if not url.startswith("http"):

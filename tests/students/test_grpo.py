@@ -16,7 +16,6 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from distil_builtin.constraints.char_count import CharCount  # noqa: E402
 from distil_builtin.trainers import grpo_loop, methods  # noqa: E402
 from distil_builtin.trainers.local_lora import LocalLoRATrainer  # noqa: E402
 from distil_builtin.trainers.rewards import reward  # noqa: E402
-from tests.students.runs import training_run  # noqa: E402
+from tests.students.runs import training_run, write_student_recipe  # noqa: E402
 from tests.students.tiny_model import (  # noqa: E402
     EXAMPLES,
     SYSTEM,
@@ -253,32 +252,11 @@ def test_a_killed_sft_grpo_run_resumes_from_its_last_checkpoint_not_from_step_0(
 def test_distil_run_trains_sft_then_grpo_and_the_report_plots_the_steps(tiny, tmp_path):
     from tests.core.clihelp import distil
 
-    docs = ", ".join(f'{{id: d{i}, text: "Document number {i} is about a bridge."}}'
-                     for i in range(8))
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text(textwrap.dedent(f"""\
-        name: grpo-student
-        corpus:
-          inline: {{documents: [{docs}]}}
-          seed: 3
-          split: {{train: 4, validation: 2, test: 2}}
-        prompt:
-          system: "Summarise in at most five words."
-          user: "{{{{ doc.text }}}}"
-        constraints:
-          - word_count: {{max: 5}}
-        teacher:
-          model: {{scripted: {{outputs: ["A bridge story."]}}}}
-          strategy: single
-        student:
-          local: {{base_model: {tiny}, method: sft+grpo, epochs: 1, batch_size: 2,
-                  grpo_steps: 3, group_size: 2, max_new_tokens: 6, device: cpu, threads: 1,
-                  lora_rank: 4}}
-        evaluate:
-          models: [teacher, student]
-          metrics: [pass_rate]
-        report: [html, json]
-        """))
+    recipe = write_student_recipe(
+        tmp_path, "grpo-student",
+        f"{{base_model: {tiny}, method: sft+grpo, epochs: 1, batch_size: 2, grpo_steps: 3, "
+        "group_size: 2, max_new_tokens: 6, device: cpu, threads: 1, lora_rank: 4}",
+        report="[html, json]")
     out = distil("run", str(recipe), "--run-dir", "run", cwd=tmp_path, timeout=300)
     assert out.returncode in (0, 1), out.stderr[-3000:]
     run = tmp_path / "run"

@@ -22,11 +22,11 @@ pytest.importorskip("peft", reason='needs the train extra: pip install -e ".[tra
 from distil.errors import UsageError  # noqa: E402
 from distil.plugins import PluginHost  # noqa: E402
 from distil_builtin.models.transformers_model import TransformersModel  # noqa: E402
-from distil_builtin.trainers import local_lora  # noqa: E402
+from distil_builtin.trainers import methods  # noqa: E402
 from distil_builtin.trainers.chat_examples import IGNORE_INDEX, encode  # noqa: E402
 from distil_builtin.trainers.local_lora import LocalLoRATrainer  # noqa: E402
 from distil_builtin.transformers_runtime import require  # noqa: E402
-from tests.students.runs import training_run  # noqa: E402
+from tests.students.runs import training_run, write_student_recipe  # noqa: E402
 from tests.students.tiny_model import (  # noqa: E402
     build_tiny_model,
     build_tokenizer,
@@ -243,7 +243,7 @@ def test_training_leaves_the_event_loop_free_and_stops_when_cancelled(tiny, data
     async def scenario() -> None:
         loop = asyncio.get_running_loop()
         stepped = asyncio.Event()
-        original = local_lora.run_loop
+        original = methods.run_loop
 
         def run_loop(*args, on_step, **kwargs):
             def step(record):  # runs in the training thread
@@ -252,7 +252,7 @@ def test_training_leaves_the_event_loop_free_and_stops_when_cancelled(tiny, data
                 on_step(record)
             return original(*args, on_step=step, **kwargs)
 
-        monkeypatch.setattr(local_lora, "run_loop", run_loop)
+        monkeypatch.setattr(methods, "run_loop", run_loop)  # where the sft method calls it
         task = asyncio.create_task(trainer.train(plan, training_run(tmp_path / "run")))
         await asyncio.wait_for(stepped.wait(), 300)  # this coroutine ran while it trained
         task.cancel()
@@ -267,35 +267,13 @@ def test_training_leaves_the_event_loop_free_and_stops_when_cancelled(tiny, data
 
 # -- the whole run: the trained student is what the evaluate stage asks -------------------------
 def test_the_trained_student_flows_into_the_evaluate_stage(tiny, tmp_path):
-    import textwrap
-
     from tests import storeview
     from tests.core.clihelp import distil
 
-    docs = ", ".join(f'{{id: d{i}, text: "Document number {i} is about a bridge."}}'
-                     for i in range(8))
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text(textwrap.dedent(f"""\
-        name: local-student
-        corpus:
-          inline: {{documents: [{docs}]}}
-          seed: 3
-          split: {{train: 4, validation: 2, test: 2}}
-        prompt:
-          system: "Summarise in at most five words."
-          user: "{{{{ doc.text }}}}"
-        constraints:
-          - word_count: {{max: 5}}
-        teacher:
-          model: {{scripted: {{outputs: ["A bridge story."]}}}}
-          strategy: single
-        student:
-          local: {{base_model: {tiny}, epochs: 2, batch_size: 2, learning_rate: 0.01,
-                  device: cpu, threads: 1, lora_rank: 4}}
-        evaluate:
-          models: [teacher, student]
-          metrics: [pass_rate]
-        """))
+    recipe = write_student_recipe(
+        tmp_path, "local-student",
+        f"{{base_model: {tiny}, epochs: 2, batch_size: 2, learning_rate: 0.01, device: cpu, "
+        "threads: 1, lora_rank: 4}")
     out = distil("run", str(recipe), "--run-dir", "run", cwd=tmp_path, timeout=300)
     assert out.returncode in (0, 1), out.stderr[-3000:]
     run = tmp_path / "run"
