@@ -32,6 +32,9 @@ BULLETS_50 = ("- The council approved a new footbridge over the river after two 
               "planning.\n- Residents chose its design in a public ballot held in the old town "
               "hall last spring.\n- Work starts in March, and the bridge should open to walkers "
               "and cyclists by the end of next summer.")
+# three "- " bullets of 100 characters in all (newlines and markers counted), as bullets-100 asks
+BULLETS_100 = ("- The council approved a footbridge.\n- Residents chose its design.\n"
+               "- Work starts in March next year.")
 # a record json-extract's schema accepts
 RECORD = json.dumps({"headline": "Council approves a footbridge over the river",
                      "category": "local", "organisations": ["Calderport City Council"],
@@ -41,7 +44,8 @@ RECORD = json.dumps({"headline": "Council approves a footbridge over the river",
 # the loopback server answers as a good teacher would, so the run exports a dataset (and
 # trains the student on it)
 ANSWERS = {"livedoor-summary-100.yaml": SUMMARY_100, "news-summary-100.yaml": SUMMARY_25,
-           "bullets-en.yaml": BULLETS_50, "json-extract.yaml": RECORD}
+           "bullets-en.yaml": BULLETS_50, "bullets-100.yaml": BULLETS_100,
+           "json-extract.yaml": RECORD}
 
 
 def loopback(model, url: str):

@@ -316,3 +316,12 @@ def test_an_sft_student_reports_no_grpo_figures(tmp_path):
     run = training_run(tmp_path)
     assert LocalLoRATrainer(**TINY).figures(run) is None
     assert LocalLoRATrainer(method="grpo", **TINY).figures(run) is None  # nothing trained yet
+
+
+def test_the_prompts_digest_does_not_depend_on_what_the_registry_has_loaded(monkeypatch):
+    """A resumed run compares the digest its killed predecessor wrote: a constraint must digest
+    the same whether or not its class has been registered (and named) in this process."""
+    before = methods.prompts_digest(tasks(WORDS))
+    monkeypatch.setattr(CharCount, "plugin_name", "renamed-by-registration")
+    assert methods.prompts_digest(tasks(WORDS)) == before
+    assert methods.prompts_digest(tasks(WORDS, texts=("another prompt",))) != before

@@ -32,10 +32,15 @@ ADAPTER_WEIGHTS = "adapter_model.safetensors"
 
 
 def prompts_digest(prompts: Sequence[PromptTask]) -> str:
-    """What GRPO's outcome depends on beyond the options: each prompt and its constraints."""
+    """What GRPO's outcome depends on beyond the options: each prompt and its constraints.
+
+    A constraint is named by its class, not its `plugin_name`: the registry sets that only
+    once the class is registered, so it would make one constraint digest differently in two
+    processes (and a resumed run start again from step 0)."""
     digest = hashlib.sha256()
     for task in prompts:
-        constraints = [[c.plugin_name, c.model_dump(mode="json")] for c in task.constraints]
+        constraints = [[f"{type(c).__module__}.{type(c).__qualname__}", c.model_dump(mode="json")]
+                       for c in task.constraints]
         digest.update(json.dumps([task.doc.id, [m.to_dict() for m in task.messages],
                                   constraints], sort_keys=True, default=str).encode())
     return digest.hexdigest()
