@@ -195,6 +195,43 @@ def test_answers_are_judged_on_the_workers(cluster, server, online, tmp_path, mo
     assert_same_exports(tmp_path / "run", online)
 
 
+def test_a_pass_that_fails_midway_sends_what_it_left_in_the_next_round(
+        cluster, server, online, tmp_path, monkeypatch, capfd):
+    """A Ray pass that raises after five answers (a driver losing its connection, a processor
+    failing) costs nothing: the five are committed, the rest of its requests go out again in
+    the next round, and the run exports what the online run does."""
+    import asyncio
+
+    from distil.engine import ray_rounds
+    from distil.engine.runner import RunOptions, Runner
+    from distil.recipe import load_recipe
+
+    real, passes = ray_rounds.stream, []
+
+    async def fails_once(processor, rows, blocks):
+        passes.append(len(rows))
+        answered_here = 0
+        async for row in real(processor, rows, blocks):
+            if len(passes) == 1 and answered_here == 5:
+                raise ray_rounds.RayPassFailed("the Ray pass failed: injected by the test")
+            answered_here += 1
+            yield row
+
+    monkeypatch.setattr(ray_rounds, "stream", fails_once)
+    monkeypatch.setenv("DISTIL_ENGINE_TEST_KEY", API_KEY)
+    recipe = load_recipe(ray_recipe(tmp_path, server, cluster))
+    runner = Runner(recipe, tmp_path / "run", RunOptions(progress=False, use_cache=False))
+    try:
+        asyncio.run(runner.run())
+    finally:
+        ray.shutdown()
+    first = SPLIT["train"] + SPLIT["validation"]
+    assert passes[0] == first
+    assert f"ray: round 1: 5 of {first} requests answered" in capfd.readouterr().err
+    assert_same_exports(tmp_path / "run", online)
+    assert not [a for a in storeview.attempts(tmp_path / "run") if a.attempt.error]
+
+
 def test_a_pass_posts_each_body_as_built_and_a_batch_at_once(cluster, tmp_path, monkeypatch):
     """Bodies of different keys in one batch reach the server as the `openai` model built them
     (Arrow, between Ray's stages, would add `"seed": null` and make 3 into 3.0), and a batch's

@@ -258,7 +258,7 @@ class RayRounds(Rounds):
 
 def postprocess_of(req: Any) -> Any:
     """The strategy's postprocess a request is judged with (None: the text as written)."""
-    return getattr(req, "postprocess", None)
+    return req.postprocess
 
 
 async def generate_with_ray(ctx: RunContext) -> None:
