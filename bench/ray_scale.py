@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("all", "throughput", "memory"), default="all")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.window > args.memory_small:
+        parser.error("--window must be at most --memory-small: the small corpus must fill it")
 
     from ray.cluster_utils import Cluster
 
